@@ -1,0 +1,1 @@
+"""greetbench harness: data, principles, judges, metrics, the embedded model and the CLI."""

@@ -1,0 +1,99 @@
+"""The ``greetbench`` command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from harness.data.commands import data
+from harness.principles import DEFAULT_PRINCIPLES
+
+DEFAULT_LIMIT = 5
+"""Requests in a default run: about two minutes on two CPU cores with the embedded model."""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """greetbench: judged creative-writing benchmark for Chinese greetings (祝福语)."""
+
+
+cli.add_command(data)
+
+
+@cli.command("eval")
+@click.option(
+    "--model",
+    default="embedded",
+    show_default=True,
+    help="Model under test: 'embedded' or any Inspect model (hf/<path>, vllm/<id>, openai-api/<svc>/<id>, "
+    "ollama/<id>, ...).",
+)
+@click.option("--judge", default="embedded", show_default=True, help="Judge model, named like --model.")
+@click.option("--limit", default=DEFAULT_LIMIT, show_default=True, type=int, help="Requests to run (0: all).")
+@click.option(
+    "--prompts",
+    type=click.Choice(["auto", "bundled", "grpo-test"]),
+    default="auto",
+    show_default=True,
+    help="auto: the GRPO test split when the paper's data is available, else the bundled requests.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The paper's data folder (default: $GREETBENCH_DATA_DIR or a fetched copy).",
+)
+@click.option("--principles", default=DEFAULT_PRINCIPLES, show_default=True, help="Bundled name or YAML path.")
+@click.option("--log-dir", default="logs", show_default=True, help="Where Inspect writes the log.")
+@click.option("--seed", type=int, default=None, help="Generation seed for policy and judge.")
+def eval_command(
+    model: str,
+    judge: str,
+    limit: int,
+    prompts: str,
+    data_dir: Path | None,
+    principles: str,
+    log_dir: str,
+    seed: int | None,
+) -> None:
+    """Run greeting_generation: the model writes greetings, the judge scores them; prints the results."""
+    from inspect_ai import eval as inspect_eval
+
+    from harness.models import EMBEDDED_MODEL, ensure_embedded_model, resolve_model_name
+    from harness.results import format_summary
+    from tasks.greeting_generation import greeting_generation
+
+    model, judge = resolve_model_name(model), resolve_model_name(judge)
+    if EMBEDDED_MODEL in (model, judge):
+        ensure_embedded_model(progress=True)  # the one-off conversion reports its own progress, before Inspect's
+    task = greeting_generation(prompts=prompts, data_dir=str(data_dir) if data_dir else None, principles=principles)
+    [log] = inspect_eval(
+        task,
+        model=model,
+        model_roles={"judge": judge},
+        limit=limit or None,
+        log_dir=log_dir,
+        seed=seed,
+    )
+    click.echo(format_summary(log))
+    if log.status != "success":
+        sys.exit(1)
+
+
+@cli.group()
+def model() -> None:
+    """The embedded default model."""
+
+
+@model.command("prepare")
+def model_prepare() -> None:
+    """Assemble, verify and convert the embedded model once; print its folder."""
+    from harness.models import ensure_embedded_model
+
+    click.echo(ensure_embedded_model(progress=True))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

@@ -1,0 +1,49 @@
+"""Inspect metrics shared by greetbench tasks."""
+
+from __future__ import annotations
+
+from inspect_ai.scorer import Metric, SampleScore, metric
+from scipy.stats import binomtest
+
+CONFIDENCE = 0.95
+
+
+def wilson_interval(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Wilson score interval for a proportion.
+
+    Chosen over the bootstrap for a single proportion: it is exact to compute, stays inside [0, 1] and
+    does not collapse to a zero-width interval when every sample is good (or bad), which a percentile
+    bootstrap does on small runs.
+
+    Args:
+        successes: Number of good verdicts.
+        trials: Number of scored samples; 0 gives (nan, nan).
+        confidence: Confidence level.
+
+    Returns:
+        (low, high).
+    """
+    if trials == 0:
+        return float("nan"), float("nan")
+    ci = binomtest(successes, trials).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+@metric
+def excellence_rate() -> Metric:
+    """Share of scored samples judged good, with its 95% Wilson interval.
+
+    Unscored samples (value NaN) never reach a metric: Inspect drops them and counts them as
+    ``unscored_samples`` on the score, so they are neither good nor bad here.
+
+    Returns:
+        A metric giving ``excellence_rate``, ``excellence_rate_ci_low`` and ``excellence_rate_ci_high``.
+    """
+
+    def compute(scores: list[SampleScore]) -> dict[str, float]:
+        good = sum(1 for s in scores if s.score.as_float() >= 0.5)
+        low, high = wilson_interval(good, len(scores))
+        rate = good / len(scores) if scores else float("nan")
+        return {"excellence_rate": rate, "excellence_rate_ci_low": low, "excellence_rate_ci_high": high}
+
+    return compute

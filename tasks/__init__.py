@@ -1,0 +1,1 @@
+"""Inspect tasks of greetbench (registered under the ``greetbench/`` namespace)."""
