@@ -31,6 +31,13 @@ cli.add_command(data)
     "ollama/<id>, ...).",
 )
 @click.option("--judge", default="embedded", show_default=True, help="Judge model, named like --model.")
+@click.option(
+    "--judges",
+    default="principle",
+    show_default=True,
+    help="Comma-separated: principle, debate, rm, length, constant, panel (majority of the non-baseline judges).",
+)
+@click.option("--rm-checkpoint", help="Reward-model checkpoint for the rm judge (with its fitted threshold).")
 @click.option("--limit", default=DEFAULT_LIMIT, show_default=True, type=int, help="Requests to run (0: all).")
 @click.option(
     "--prompts",
@@ -50,6 +57,8 @@ cli.add_command(data)
 def eval_command(
     model: str,
     judge: str,
+    judges: str,
+    rm_checkpoint: str | None,
     limit: int,
     prompts: str,
     data_dir: Path | None,
@@ -67,7 +76,13 @@ def eval_command(
     model, judge = resolve_model_name(model), resolve_model_name(judge)
     if EMBEDDED_MODEL in (model, judge):
         ensure_embedded_model(progress=True)  # the one-off conversion reports its own progress, before Inspect's
-    task = greeting_generation(prompts=prompts, data_dir=str(data_dir) if data_dir else None, principles=principles)
+    task = greeting_generation(
+        prompts=prompts,
+        data_dir=str(data_dir) if data_dir else None,
+        principles=principles,
+        judges=judges,
+        rm_checkpoint=rm_checkpoint,
+    )
     [log] = inspect_eval(
         task,
         model=model,
@@ -81,6 +96,26 @@ def eval_command(
         sys.exit(1)
 
 
+@cli.command("fit-rm-threshold")
+@click.argument("checkpoint", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--data-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The paper's data folder (default: $GREETBENCH_DATA_DIR or a fetched copy).",
+)
+def fit_rm_threshold(checkpoint: Path, data_dir: Path | None) -> None:
+    """Fit a reward model's good/bad threshold on the eval set's dev split and store it with the checkpoint."""
+    from harness.data import DataFiles, load_eval_set, resolve_data_dir, split_eval_set
+    from harness.judges import fit_and_save_threshold
+
+    root = resolve_data_dir(data_dir)
+    if root is None:
+        raise click.UsageError("no data: pass --data-dir, set GREETBENCH_DATA_DIR or run `greetbench data fetch`")
+    stored = fit_and_save_threshold(checkpoint, split_eval_set(load_eval_set(DataFiles(root).eval_set)))
+    click.echo(f"threshold {stored.threshold:.6g}  dev accuracy {stored.dev_accuracy:.4f}  on {stored.n} dev rows")
+    click.echo(f"stored in {checkpoint}")
+
+
 @cli.group()
 def model() -> None:
     """The embedded default model."""
@@ -92,6 +127,17 @@ def model_prepare() -> None:
     from harness.models import ensure_embedded_model
 
     click.echo(ensure_embedded_model(progress=True))
+
+
+@model.command("tiny")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--kind", type=click.Choice(["causal-lm", "seq-cls"]), default="causal-lm", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def model_tiny(dest: Path, kind: str, seed: int) -> None:
+    """Build a tiny random Qwen2 model (for smoke runs and tests; it knows nothing)."""
+    from harness.models import build_tiny_qwen2
+
+    click.echo(build_tiny_qwen2(dest, kind, seed=seed))  # type: ignore[arg-type]
 
 
 def main() -> None:

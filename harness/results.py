@@ -12,7 +12,7 @@ class ScorerSummary:
     """One scorer's figures in a log.
 
     Attributes:
-        scorer: Scorer name as logged (``principle_judge``, ``response_length``).
+        scorer: Scorer name as logged (``principle_judge``, ``creativity``).
         metrics: Metric name -> value.
         scored: Samples with a value.
         unscored: Samples the scorer could not score (e.g. unreadable judge output).

@@ -17,3 +17,22 @@ def shared_data_dir() -> Path:
     if not (root / "evaluation_set" / "evaluate_data.json").is_file():
         pytest.skip(f"the paper's data is not at {root} (set GREETBENCH_DATA_DIR)")
     return root
+
+
+@pytest.fixture(scope="session")
+def tiny_reward_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random tiny one-label Qwen2 reward model (seed 0) with the tiny tokenizer, built once per session.
+
+    It has no threshold file. Treat it as read-only: copy it (``shutil.copytree``) before writing into it.
+    """
+    from harness.models.tiny import build_tiny_qwen2
+
+    return build_tiny_qwen2(tmp_path_factory.mktemp("tiny") / "reward-model", "seq-cls")
+
+
+@pytest.fixture(scope="session")
+def tiny_policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random tiny Qwen2 causal LM (seed 0) with the tiny tokenizer, built once per session. Read-only."""
+    from harness.models.tiny import build_tiny_qwen2
+
+    return build_tiny_qwen2(tmp_path_factory.mktemp("tiny") / "policy", "causal-lm")

@@ -1,22 +1,55 @@
-"""Judges: each a plain async core over an Inspect ``Model`` plus an Inspect scorer that wraps it."""
+"""Judges: each a plain async core over an Inspect ``Model`` (or a checkpoint) plus an Inspect scorer wrapping it.
 
+The GRPO reward wraps the same cores, so a judge means the same thing in an eval and in training.
+"""
+
+from harness.judges.baselines import constant_judge, fit_length_threshold, length_judge, length_judgement
+from harness.judges.debate import DebateConfig, DebateModels, debate_judge, debate_judgement
 from harness.judges.judgement import Judgement
-from harness.judges.principle import (
-    JUDGE_ROLE,
-    PRINCIPLE_JUDGE_PROMPT,
-    PRINCIPLE_JUDGE_SYSTEM,
-    judge_with_principles,
-    principle_judge,
+from harness.judges.pairwise import PairwiseJudgement, judge_pair, pairwise_judge, parse_winner
+from harness.judges.panel import model_panel, panel, panel_judgement
+from harness.judges.principle import JUDGE_ROLE, escape_tags, judge_with_principles, principle_judge
+from harness.judges.registry import JUDGES, build_judges, parse_judge_names
+from harness.judges.reward_model import (
+    RewardModel,
+    fit_and_save_threshold,
+    fit_threshold,
+    reward_judgement,
+    reward_judgements,
+    reward_model_judge,
 )
 from harness.judges.verdict import ParsedVerdict, parse_verdict
 
 __all__ = [
+    "JUDGES",
     "JUDGE_ROLE",
-    "PRINCIPLE_JUDGE_PROMPT",
-    "PRINCIPLE_JUDGE_SYSTEM",
+    "DebateConfig",
+    "DebateModels",
     "Judgement",
+    "PairwiseJudgement",
     "ParsedVerdict",
+    "RewardModel",
+    "build_judges",
+    "constant_judge",
+    "debate_judge",
+    "debate_judgement",
+    "escape_tags",
+    "fit_and_save_threshold",
+    "fit_length_threshold",
+    "fit_threshold",
+    "judge_pair",
     "judge_with_principles",
+    "length_judge",
+    "length_judgement",
+    "model_panel",
+    "pairwise_judge",
+    "panel",
+    "panel_judgement",
+    "parse_judge_names",
     "parse_verdict",
+    "parse_winner",
     "principle_judge",
+    "reward_judgement",
+    "reward_judgements",
+    "reward_model_judge",
 ]

@@ -42,8 +42,8 @@ JUDGE_CONFIG = GenerateConfig(max_tokens=200, temperature=0.0)
 """Greedy (a judge should not change its mind between runs) and enough tokens for the JSON and a reason."""
 
 
-def _escape_tags(text: str) -> str:
-    # A response must not be able to close the <greeting> block and write outside it.
+def escape_tags(text: str) -> str:
+    """Neutralise angle brackets (to full-width) so untrusted text cannot close its block and write outside it."""
     return text.replace("<", "＜").replace(">", "＞")
 
 
@@ -73,7 +73,7 @@ async def judge_with_principles(
     if not response.strip():
         return Judgement("bad", "empty response", ({"agent": "principle_judge", "output": None},))
     prompt = PRINCIPLE_JUDGE_PROMPT.format(
-        rules=principles.as_numbered_list(), query=_escape_tags(query), response=_escape_tags(response)
+        rules=principles.as_numbered_list(), query=escape_tags(query), response=escape_tags(response)
     )
     output = await model.generate(
         [ChatMessageSystem(content=PRINCIPLE_JUDGE_SYSTEM), ChatMessageUser(content=prompt)], config=config

@@ -58,7 +58,9 @@ REASON_KEYS = ("reason", "explanation", "rationale", "理由", "原因", "解释
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
 _LABELLED = re.compile(
-    r"(?:verdict|label|judgement|judgment|result|decision|answer|判定|结论|结果|评价|答案)\s*[:：是为]\s*",
+    # The optional quote lets a cut-off JSON answer ('{"verdict": "good", "reason": "…' with no closing brace,
+    # as when a judge rambles past max_tokens) still be read by its explicit verdict field.
+    r"(?:verdict|label|judgement|judgment|result|decision|answer|判定|结论|结果|评价|答案)\"?\s*[:：是为]\s*",
     re.IGNORECASE,
 )
 _DECORATION = " \t\r\n*_`'\"“”‘’「」【】[]()（）。.!！,，:：;；"
@@ -134,7 +136,7 @@ def _leading_verdict(text: str, *, labelled: bool = False) -> str | None:
     return None
 
 
-def _json_objects(text: str) -> list[dict[str, Any]]:
+def json_objects(text: str) -> list[dict[str, Any]]:
     """JSON objects found in fenced blocks first, then in the outermost braces of the text."""
     candidates = [m.group(1) for m in _FENCE.finditer(text)]
     start, end = text.find("{"), text.rfind("}")
@@ -181,7 +183,7 @@ def parse_verdict(text: str) -> ParsedVerdict:
     """
     if not text or not text.strip():
         return ParsedVerdict(None, "empty judge output")
-    for obj in _json_objects(text):
+    for obj in json_objects(text):
         found, value = _lookup(obj, VERDICT_KEYS)
         if not found:
             continue

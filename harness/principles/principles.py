@@ -104,6 +104,4 @@ def load_principles(name_or_path: str | Path = DEFAULT_PRINCIPLES) -> Principles
     ids = [r.id for r in rules]
     if len(set(ids)) != len(ids):
         raise ValueError(f"{path}: rule ids must be unique, got {ids}")
-    return Principles(
-        name=name.strip(), rules=tuple(rules), sha256=hashlib.sha256(raw).hexdigest(), path=path
-    )
+    return Principles(name=name.strip(), rules=tuple(rules), sha256=hashlib.sha256(raw).hexdigest(), path=path)

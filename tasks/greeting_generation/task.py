@@ -9,8 +9,8 @@ from inspect_ai import Task, task
 from inspect_ai.model import GenerateConfig
 from inspect_ai.solver import generate
 
-from harness.form import response_length
-from harness.judges import principle_judge
+from harness.creativity import creativity
+from harness.judges.registry import build_judges
 from harness.principles import DEFAULT_PRINCIPLES, load_principles
 from tasks.greeting_generation.dataset import PromptSource, greeting_dataset
 
@@ -25,26 +25,30 @@ def greeting_generation(
     prompts: PromptSource = "auto",
     data_dir: str | None = None,
     principles: str = DEFAULT_PRINCIPLES,
+    judges: str | list[str] = "principle",
+    rm_checkpoint: str | None = None,
 ) -> Task:
-    """Generate one Chinese greeting per request and judge it against principles.
+    """Generate one Chinese greeting per request, judge it, and measure its form and creativity.
 
-    The judge comes from the required model role ``judge`` (``--model-role judge=...``).
+    LLM judges take their model from the required model role ``judge`` (``--model-role judge=...``).
 
     Args:
         prompts: ``auto`` (GRPO test split when data is present, else bundled), ``bundled``, ``grpo-test``.
         data_dir: Folder holding the paper's data; defaults to ``$GREETBENCH_DATA_DIR`` or a fetched copy.
         principles: Bundled principles name or a YAML path; its SHA-256 goes into the log.
+        judges: Comma-separated judges (``principle``, ``debate``, ``rm``, ``length``, ``constant``, ``panel``);
+            each becomes a column of the log, ``panel`` the majority of the non-baseline judges.
+        rm_checkpoint: Reward-model checkpoint for the ``rm`` judge.
     """
     dataset = greeting_dataset(prompts, data_dir)
     return Task(
         dataset=dataset,
         solver=generate(),
-        scorer=[principle_judge(principles), response_length()],
+        scorer=[
+            *build_judges(judges, principles=principles, data_dir=data_dir, rm_checkpoint=rm_checkpoint),
+            creativity(data_dir),
+        ],
         config=POLICY_CONFIG,
         version=TASK_VERSION,
-        metadata={
-            "prompt_set": dataset.name,
-            "prompt_count": len(dataset),
-            **load_principles(principles).provenance(),
-        },
+        metadata={"prompt_set": dataset.name, "prompt_count": len(dataset), **load_principles(principles).provenance()},
     )

@@ -31,6 +31,7 @@ READABLE = [
     ("结论是好的", "good", None),
     ("Verdict: good\nReason: warm and specific", "good", None),
     ("Analysis first...\nFinal verdict: bad", "bad", None),
+    ('{"verdict": "good", "reason": "表达了祝福，表达了祝福，表达了', "good", None),  # cut off at max_tokens
 ]
 
 UNREADABLE = [

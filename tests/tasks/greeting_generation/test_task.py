@@ -73,7 +73,7 @@ def test_end_to_end_scores_unscored_and_length(tmp_path: Path) -> None:
     assert judged.metrics["excellence_rate"].value == 0.5  # one good, one bad among the two scored
     assert judged.metrics["excellence_rate_ci_low"].value < 0.5 < judged.metrics["excellence_rate_ci_high"].value
     lengths = [len(GOOD_GREETING), len(BAD_GREETING), len(ODD_GREETING)]
-    assert math.isclose(scores["response_length"].metrics["mean"].value, sum(lengths) / 3)
+    assert math.isclose(scores["creativity"].metrics["mean_length"].value, sum(lengths) / 3)
 
     rules = load_principles()
     assert log.eval.metadata["principles_sha256"] == rules.sha256

@@ -1,0 +1,77 @@
+"""Judges by short name, so a task or the CLI can be asked for ``principle,debate,rm,length,panel``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from inspect_ai.scorer import Scorer
+
+from harness.judges.baselines import constant_judge, length_judge
+from harness.judges.debate import debate_judge
+from harness.judges.panel import panel
+from harness.judges.principle import principle_judge
+from harness.judges.reward_model import reward_model_judge
+
+BASELINES = ("length", "constant")
+"""Judges that read no meaning: they stand beside the others and never sit on a panel."""
+
+
+def _rm(options: dict[str, str | None]) -> Scorer:
+    if not options.get("rm_checkpoint"):
+        raise ValueError("the 'rm' judge needs a reward-model checkpoint (rm_checkpoint / --rm-checkpoint)")
+    return reward_model_judge(checkpoint=str(options["rm_checkpoint"]))
+
+
+JUDGES: dict[str, tuple[str, Callable[[dict[str, str | None]], Scorer]]] = {
+    "principle": ("principle_judge", lambda o: principle_judge(principles=o["principles"])),
+    "debate": ("debate_judge", lambda o: debate_judge(data_dir=o["data_dir"])),
+    "rm": ("reward_model_judge", _rm),
+    "length": ("length_judge", lambda o: length_judge(data_dir=o["data_dir"])),
+    "constant": ("constant_judge", lambda o: constant_judge()),
+}
+"""Short name -> (scorer name in logs, factory over the run's options)."""
+
+
+def parse_judge_names(judges: str | Sequence[str]) -> list[str]:
+    """Split ``"principle,debate"`` (or a list) into names, checking each one.
+
+    Raises:
+        ValueError: For an unknown name or a repeated one, listing the valid names.
+    """
+    names = [n.strip() for n in (judges.split(",") if isinstance(judges, str) else judges) if n.strip()]
+    unknown = [n for n in names if n not in JUDGES and n != "panel"]
+    if unknown or not names:
+        raise ValueError(f"unknown judges {unknown or names}: choose from {', '.join([*JUDGES, 'panel'])}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"judge listed twice in {names}")
+    return names
+
+
+def build_judges(
+    judges: str | Sequence[str],
+    *,
+    principles: str,
+    data_dir: str | None = None,
+    rm_checkpoint: str | None = None,
+) -> list[Scorer]:
+    """Scorers for the named judges, in order; ``panel`` becomes a majority of the non-baseline judges.
+
+    Args:
+        judges: Names from :data:`JUDGES`, plus ``panel``, as a list or a comma-separated string.
+        principles: Principles for the principle judge.
+        data_dir: The paper's data folder (debate retrieval corpus, length threshold fit).
+        rm_checkpoint: Reward-model checkpoint for ``rm``.
+
+    Returns:
+        The scorers, the panel (if asked for) last so that it can read the members' verdicts.
+
+    Raises:
+        ValueError: Unknown names, or a panel with fewer than two non-baseline members.
+    """
+    names = parse_judge_names(judges)
+    options = {"principles": principles, "data_dir": data_dir, "rm_checkpoint": rm_checkpoint}
+    scorers = [JUDGES[n][1](options) for n in names if n != "panel"]
+    if "panel" in names:
+        members = [JUDGES[n][0] for n in names if n != "panel" and n not in BASELINES]
+        scorers.append(panel(members))
+    return scorers

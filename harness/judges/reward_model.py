@@ -1,0 +1,669 @@
+"""The reward-model judge: a sequence-classification checkpoint scores (query, response); a cut makes it a verdict.
+
+After the paper's Path A reward model. Any checkpoint with one output (``num_labels=1``) and a chat template
+works: the judge renders each pair through the checkpoint's own chat template exactly as TRL's ``RewardTrainer``
+renders a conversational preference pair (:func:`reward_conversation`), runs batched forwards off the event loop,
+and calls a greeting good iff its raw reward is at least the checkpoint's threshold.
+
+The threshold lives beside the weights in ``greetbench_threshold.json`` (:data:`THRESHOLD_FILENAME`), fitted on
+labelled dev rows by :func:`fit_and_save_threshold`. A judge without a threshold cannot give verdicts, so the
+scorer refuses to start without one (or an explicit ``threshold`` argument).
+
+``torch`` and ``transformers`` are imported inside functions only: importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anyio
+from inspect_ai.scorer import Score, Scorer, Target, scorer
+from inspect_ai.solver import TaskState
+
+from harness.data import EvalSplit, LabelledGreeting, strip_policy_prefix
+from harness.judges.judgement import Judgement
+from harness.metrics import excellence_rate
+
+if TYPE_CHECKING:
+    import torch
+
+THRESHOLD_FILENAME = "greetbench_threshold.json"
+"""The threshold file stored in the checkpoint folder: ``{"threshold", "fit_on", "dev_accuracy", "n"}``."""
+
+DEFAULT_BATCH_SIZE = 16
+"""Pairs per forward pass."""
+
+DEFAULT_WAIT_S = 0.005
+"""How long the first of a group of concurrent requests waits for others to join its batch."""
+
+FIT_COMMAND = "harness.judges.reward_model.fit_and_save_threshold(checkpoint, split_eval_set(load_eval_set(path)))"
+"""How to fit a missing threshold, quoted in errors."""
+
+
+class RewardModelError(RuntimeError):
+    """A checkpoint cannot serve as a judge: missing, not one-label, no threshold, or a bad threshold file."""
+
+
+def reward_conversation(query: str, response: str) -> list[dict[str, str]]:
+    """Return the conversation a reward model scores: the bare query as the user turn, the greeting as the reply.
+
+    The user turn is the bare query, not the policy prompt (``请只生成一条祝福语：`` + query), because the paper's
+    reward-model data puts the bare query in its human turn (``conversations[0].value``) and a reward model should
+    be judged on inputs shaped like its training pairs. A reward-model trainer that builds TRL conversational pairs
+    from that data (``prompt=[user: query]``, ``chosen=[assistant: greeting]``) renders exactly this conversation.
+
+    Args:
+        query: The greeting request, without the policy-prompt prefix.
+        response: The greeting (may be empty).
+
+    Returns:
+        ``[{"role": "user", ...}, {"role": "assistant", ...}]``, ready for ``apply_chat_template``.
+    """
+    return [{"role": "user", "content": query}, {"role": "assistant", "content": response}]
+
+
+@dataclass(frozen=True)
+class StoredThreshold:
+    """A reward cut and where it came from, as stored in a checkpoint's :data:`THRESHOLD_FILENAME`.
+
+    Attributes:
+        threshold: Rewards at or above it are good.
+        fit_on: Provenance of the rows it was fitted on (split method, seed, digests, counts, device, dtype).
+        dev_accuracy: Accuracy of the cut on those rows.
+        n: Number of rows.
+    """
+
+    threshold: float
+    fit_on: dict[str, Any] = field(default_factory=dict)
+    dev_accuracy: float = math.nan
+    n: int = 0
+
+
+def threshold_path(checkpoint: str | Path) -> Path:
+    """Return where a checkpoint's threshold file lives (``<checkpoint>/greetbench_threshold.json``)."""
+    return Path(checkpoint) / THRESHOLD_FILENAME
+
+
+def read_threshold(checkpoint: str | Path) -> StoredThreshold | None:
+    """Read a checkpoint's stored threshold.
+
+    Args:
+        checkpoint: The checkpoint folder.
+
+    Returns:
+        The stored threshold, or None when the folder has no threshold file.
+
+    Raises:
+        RewardModelError: The file exists but is not valid JSON, lacks a finite numeric ``threshold``, or has
+            fields of the wrong type (the message names the file).
+    """
+    path = threshold_path(checkpoint)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise RewardModelError(f"{path}: cannot be read as JSON ({err})") from None
+    if not isinstance(data, dict):
+        raise RewardModelError(f"{path}: expected a JSON object")
+    value = data.get("threshold")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise RewardModelError(f"{path}: 'threshold' must be a finite number, got {value!r}")
+    try:
+        return StoredThreshold(
+            threshold=float(value),
+            fit_on=dict(data.get("fit_on") or {}),
+            dev_accuracy=float(data.get("dev_accuracy", math.nan)),
+            n=int(data.get("n", 0)),
+        )
+    except (TypeError, ValueError) as err:
+        raise RewardModelError(f"{path}: malformed field ({err})") from None
+
+
+def save_threshold(checkpoint: str | Path, stored: StoredThreshold) -> Path:
+    """Write a threshold file into a checkpoint folder, atomically (a reader never sees half a file).
+
+    Args:
+        checkpoint: The checkpoint folder (must exist).
+        stored: The threshold and its provenance; ``threshold`` must be finite.
+
+    Returns:
+        The file written.
+
+    Raises:
+        ValueError: The threshold is not finite.
+    """
+    if not math.isfinite(stored.threshold):
+        raise ValueError(f"threshold must be finite, got {stored.threshold}")
+    path = threshold_path(checkpoint)
+    text = json.dumps(asdict(stored), ensure_ascii=False, indent=2) + "\n"
+    fd, temp = tempfile.mkstemp(prefix=".threshold-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def threshold_accuracy(rewards: Sequence[float], labels: Sequence[int], threshold: float) -> float:
+    """Accuracy of "good iff reward >= threshold" against 0/1 labels (nan for no rows)."""
+    if not rewards:
+        return math.nan
+    return sum((r >= threshold) == bool(y) for r, y in zip(rewards, labels, strict=True)) / len(rewards)
+
+
+def fit_threshold(rewards: Sequence[float], labels: Sequence[int]) -> float:
+    """Fit the reward cut that maximises accuracy of "good iff reward >= cut" on labelled rows.
+
+    The candidate cuts are every place the sorted distinct rewards can be split: the midpoint between each pair of
+    neighbouring distinct rewards (rows with equal rewards always fall on the same side), plus the two outer cuts,
+    "all good" (the smallest reward) and "all bad" (the next float above the largest reward). The cut with the
+    highest accuracy wins; among equally accurate cuts, the lowest wins.
+
+    Edge cases:
+        - Every row has one label: all good gives the smallest reward (everything at or above it is good); all bad
+          gives the next float above the largest reward. Such a cut separates nothing; fit on rows of both labels.
+        - Tied rewards with mixed labels cannot be split; the cut goes below or above the whole tie.
+        - A midpoint that rounds onto the lower neighbour (neighbours one float apart) becomes the upper one.
+
+    Args:
+        rewards: Raw rewards, one per row; all finite.
+        labels: 1 (good) or 0 (bad), one per row.
+
+    Returns:
+        The cut.
+
+    Raises:
+        ValueError: No rows, lengths differ, a label is not 0/1, or a reward is not finite.
+    """
+    if len(rewards) != len(labels):
+        raise ValueError(f"{len(rewards)} rewards but {len(labels)} labels")
+    if not rewards:
+        raise ValueError("cannot fit a threshold on no rows")
+    if any(y not in (0, 1) or isinstance(y, bool) for y in labels):
+        raise ValueError("labels must be the integers 0 and 1")
+    if not all(math.isfinite(r) for r in rewards):
+        raise ValueError("rewards must all be finite")
+    values = sorted(set(rewards))
+    good = dict.fromkeys(values, 0)
+    bad = dict.fromkeys(values, 0)
+    for reward, label in zip(rewards, labels, strict=True):
+        (good if label else bad)[reward] += 1
+    # Cut k puts values[k:] on the good side: correct = bad rows below the cut + good rows at or above it.
+    correct = sum(good.values())
+    best_k, best_correct = 0, correct
+    for k in range(1, len(values) + 1):
+        below = values[k - 1]
+        correct += bad[below] - good[below]
+        if correct > best_correct:
+            best_k, best_correct = k, correct
+    if best_k == 0:
+        return values[0]
+    if best_k == len(values):
+        return math.nextafter(values[-1], math.inf)
+    low, high = values[best_k - 1], values[best_k]
+    middle = (low + high) / 2
+    return middle if middle > low else high
+
+
+class RewardModel:
+    """A one-label sequence-classification checkpoint, its tokenizer, and its stored threshold.
+
+    Load with :meth:`load` (cached per process). :meth:`rewards` is thread-safe: forwards on one model run one at
+    a time.
+
+    Attributes:
+        path: The checkpoint folder (resolved).
+        device: Where the weights live (``cpu``, ``cuda``, ``cuda:1``, ...).
+        stored: The stored threshold read at load time (updated by :func:`fit_and_save_threshold`), or None.
+    """
+
+    def __init__(self, path: Path, model: Any, tokenizer: Any, device: str, stored: StoredThreshold | None) -> None:
+        """Wrap a loaded model; use :meth:`load` instead."""
+        self.path = path
+        self.device = device
+        self.stored = stored
+        self._model = model
+        self._tokenizer = tokenizer
+        self._pad_id: int = model.config.pad_token_id
+        self._lock = threading.Lock()
+
+    @property
+    def threshold(self) -> float | None:
+        """The stored threshold, or None when the checkpoint has none."""
+        return None if self.stored is None else self.stored.threshold
+
+    @property
+    def dtype(self) -> str:
+        """The weights' dtype, e.g. ``torch.float32``."""
+        return str(self._model.dtype)
+
+    @classmethod
+    def load(cls, path: str | Path, device: str | None = None, dtype: str | None = None) -> RewardModel:
+        """Load a checkpoint, once per process per (resolved path, device, dtype).
+
+        The model must have exactly one label and a pad token id (from its config, else its tokenizer's, which is
+        then written into the loaded config: sequence classification pools at the last non-pad token). The
+        tokenizer must have a chat template.
+
+        Args:
+            path: A ``save_pretrained`` folder (a full model, not a bare LoRA adapter).
+            device: ``cpu``, ``cuda``, ``cuda:N``; default CUDA when available, else CPU.
+            dtype: ``float32``, ``bfloat16``, ``float16``; default the checkpoint's own (``auto``).
+
+        Returns:
+            The model, in eval mode.
+
+        Raises:
+            RewardModelError: The folder has no ``config.json``, the model has more than one label, no pad token
+                can be found, the tokenizer has no chat template, or the threshold file is malformed.
+        """
+        resolved = checkpoint_dir(path)
+        key = (str(resolved), device or _default_device(), dtype or "auto")
+        with _CACHE_LOCK:
+            if key not in _CACHE:
+                _CACHE[key] = cls._load(resolved, *key[1:])
+            return _CACHE[key]
+
+    @classmethod
+    def _load(cls, path: Path, device: str, dtype: str) -> RewardModel:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForSequenceClassification.from_pretrained(path, dtype=dtype)
+        if model.config.num_labels != 1:
+            raise RewardModelError(f"{path}: a reward model needs num_labels=1, found {model.config.num_labels}")
+        if model.config.pad_token_id is None:
+            if tokenizer.pad_token_id is None:
+                raise RewardModelError(f"{path}: neither the config nor the tokenizer names a pad token")
+            model.config.pad_token_id = tokenizer.pad_token_id
+        if not tokenizer.chat_template:
+            raise RewardModelError(f"{path}: the tokenizer has no chat template")
+        model.to(device).eval()
+        return cls(path, model, tokenizer, device, read_threshold(path))
+
+    def encode(self, query: str, response: str) -> list[int]:
+        """Token ids of one pair: :func:`reward_conversation` through the checkpoint's chat template.
+
+        Tokenized as TRL's ``RewardTrainer`` tokenizes a conversational pair (no generation prompt, no extra
+        special tokens). Nothing is truncated: a pair longer than the model's context is the caller's problem.
+        """
+        encoded = self._tokenizer.apply_chat_template(
+            reward_conversation(query, response), tokenize=True, return_dict=True
+        )
+        return list(encoded["input_ids"])
+
+    def rewards(self, pairs: Sequence[tuple[str, str]], batch_size: int = DEFAULT_BATCH_SIZE) -> list[float]:
+        """Raw rewards for (query, response) pairs, in input order.
+
+        Pairs are sorted by length and right-padded per batch (attention mask set), so padding is minimal and
+        never changes a reward beyond float noise. Empty responses are scored like any other: the judge is a
+        model, not a rule. Blocking; call it from a worker thread in async code.
+
+        Args:
+            pairs: (query, response) pairs; the query is the bare request.
+            batch_size: Pairs per forward pass (a memory knob; results do not depend on it beyond float noise).
+
+        Returns:
+            One float per pair (empty for no pairs).
+
+        Raises:
+            ValueError: ``batch_size`` is below 1.
+        """
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        import torch
+
+        encoded = [self.encode(query, response) for query, response in pairs]
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+        rewards = [0.0] * len(encoded)
+        with self._lock, torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                rows = order[start : start + batch_size]
+                input_ids, attention_mask = self._pad([encoded[i] for i in rows])
+                logits = self._model(input_ids=input_ids, attention_mask=attention_mask).logits
+                for i, value in zip(rows, logits[:, 0].float().tolist(), strict=True):
+                    rewards[i] = value
+        return rewards
+
+    def _pad(self, sequences: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Right-pad with the config's pad id (the id pooling looks for) and build the attention mask."""
+        import torch
+
+        width = max(len(ids) for ids in sequences)
+        input_ids = torch.full((len(sequences), width), self._pad_id, dtype=torch.long)
+        attention_mask = torch.zeros((len(sequences), width), dtype=torch.long)
+        for row, ids in enumerate(sequences):
+            input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+            attention_mask[row, : len(ids)] = 1
+        return input_ids.to(self.device), attention_mask.to(self.device)
+
+
+_CACHE: dict[tuple[str, str, str], RewardModel] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def checkpoint_dir(checkpoint: str | Path) -> Path:
+    """Resolve a checkpoint folder and check it holds a ``config.json``.
+
+    Raises:
+        RewardModelError: It does not.
+    """
+    path = Path(checkpoint).expanduser().resolve()
+    if not (path / "config.json").is_file():
+        raise RewardModelError(f"{checkpoint}: not a model checkpoint folder (no config.json)")
+    return path
+
+
+def missing_threshold_message(checkpoint: str | Path) -> str:
+    """The error text for a checkpoint without a threshold: what is missing and how to fit one."""
+    return (
+        f"The reward model at {checkpoint} has no threshold ({THRESHOLD_FILENAME}), so it cannot give good/bad "
+        f"verdicts. Fit one on labelled dev rows with {FIT_COMMAND}, or pass threshold=... explicitly."
+    )
+
+
+def judgement_from_reward(reward: float, threshold: float, checkpoint: str) -> Judgement:
+    """Turn a raw reward into a verdict: good iff ``reward >= threshold``.
+
+    A non-finite reward (e.g. a half-precision overflow) is no verdict (unscored), never bad.
+
+    Args:
+        reward: The raw reward.
+        threshold: The cut.
+        checkpoint: The checkpoint path, for the trace.
+
+    Returns:
+        The judgement; its trace holds the reward, the threshold and the checkpoint.
+    """
+    trace = ({"agent": "reward_model", "checkpoint": checkpoint, "reward": reward, "threshold": threshold},)
+    if not math.isfinite(reward):
+        return Judgement(None, f"non-finite reward {reward}", trace)
+    good = reward >= threshold
+    reason = f"reward {reward:.4f} {'>=' if good else '<'} threshold {threshold:.4f}"
+    return Judgement("good" if good else "bad", reason, trace)
+
+
+def _resolve_threshold(model: RewardModel, threshold: float | None) -> float:
+    if threshold is not None:
+        return threshold
+    if model.threshold is None:
+        raise RewardModelError(missing_threshold_message(model.path))
+    return model.threshold
+
+
+@dataclass(eq=False)
+class _Request:
+    pair: tuple[str, str]
+    done: anyio.Event
+    reward: float | None = None
+    error: Exception | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.reward is not None or self.error is not None
+
+
+class RewardBatcher:
+    """Gathers concurrent single-pair requests on one model into batched forwards.
+
+    The first request to arrive while no batch is running waits :data:`DEFAULT_WAIT_S` for company, then takes
+    every pending request as one batch and runs it in a worker thread; requests arriving meanwhile wait, and when
+    the batch finishes the oldest of them leads the next batch (so under load a batch is everything that arrived
+    during the previous forward). A leader that is cancelled hands the lead to the next waiter. Works under any
+    anyio backend; one batcher belongs to one event loop at a time.
+
+    Attributes:
+        model: The reward model.
+        batch_size: Pairs per forward pass within a batch.
+        wait_s: How long a leader waits before taking its batch.
+    """
+
+    def __init__(self, model: RewardModel, batch_size: int = DEFAULT_BATCH_SIZE, wait_s: float = DEFAULT_WAIT_S):
+        """Batch requests on ``model``; see the class docstring."""
+        self.model = model
+        self.batch_size = batch_size
+        self.wait_s = wait_s
+        self._pending: list[_Request] = []
+        self._running = False
+
+    async def reward(self, query: str, response: str) -> float:
+        """The raw reward of one pair, computed in a batch with whatever else is pending.
+
+        Raises:
+            Exception: Whatever the model raised for the batch this pair was in.
+        """
+        request = _Request((query, response), anyio.Event())
+        self._pending.append(request)
+        try:
+            while not request.finished:
+                if self._running:
+                    request.done = anyio.Event()
+                    await request.done.wait()
+                else:
+                    await self._run_batch()
+        finally:
+            if request in self._pending:  # cancelled before its batch was taken
+                self._pending.remove(request)
+            if self._pending and not self._running:
+                self._pending[0].done.set()  # hand the lead on
+        if request.error is not None:
+            raise request.error
+        assert request.reward is not None
+        return request.reward
+
+    async def _run_batch(self) -> None:
+        self._running = True
+        batch: list[_Request] = []
+        try:
+            await anyio.sleep(self.wait_s)
+            batch, self._pending = self._pending, []
+            await anyio.to_thread.run_sync(self._forward, batch)
+        finally:
+            self._running = False
+            for request in batch:
+                if not request.finished:  # the forward never reported (interrupted): fail rather than retry forever
+                    request.error = RewardModelError("the reward batch was interrupted")
+                request.done.set()
+
+    def _forward(self, batch: list[_Request]) -> None:
+        try:
+            rewards = self.model.rewards([request.pair for request in batch], self.batch_size)
+        except Exception as err:
+            for request in batch:
+                request.error = err
+        else:
+            for request, reward in zip(batch, rewards, strict=True):
+                request.reward = reward
+
+
+async def reward_judgement(
+    batcher: RewardBatcher, query: str, response: str, threshold: float | None = None
+) -> Judgement:
+    """Judge one greeting with a reward model; concurrent calls on one batcher share forward passes.
+
+    Takes a :class:`RewardBatcher` (``RewardBatcher(model)``) rather than the bare model so that concurrent
+    samples batch together; the forward runs in a worker thread, never on the event loop.
+
+    Args:
+        batcher: The batcher over the reward model.
+        query: The bare greeting request (see :func:`reward_conversation`).
+        response: The greeting; an empty one is still scored by the model.
+        threshold: The cut; default the checkpoint's stored threshold.
+
+    Returns:
+        The judgement (unscored only for a non-finite reward).
+
+    Raises:
+        RewardModelError: No ``threshold`` given and the checkpoint has none stored.
+    """
+    cut = _resolve_threshold(batcher.model, threshold)
+    reward = await batcher.reward(query, response)
+    return judgement_from_reward(reward, cut, str(batcher.model.path))
+
+
+async def reward_judgements(
+    model: RewardModel,
+    pairs: Sequence[tuple[str, str]],
+    threshold: float | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> list[Judgement]:
+    """Judge many (query, response) pairs in batched forwards, in a worker thread.
+
+    Args:
+        model: The reward model.
+        pairs: (bare query, response) pairs.
+        threshold: The cut; default the checkpoint's stored threshold.
+        batch_size: Pairs per forward pass.
+
+    Returns:
+        One judgement per pair, in order.
+
+    Raises:
+        RewardModelError: No ``threshold`` given and the checkpoint has none stored.
+    """
+    cut = _resolve_threshold(model, threshold)
+    rewards = await anyio.to_thread.run_sync(model.rewards, list(pairs), batch_size)
+    return [judgement_from_reward(reward, cut, str(model.path)) for reward in rewards]
+
+
+def rows_digest(rows: Sequence[LabelledGreeting]) -> str:
+    """SHA-256 (hex) of the rows' (query, response, label) in order, as compact JSON: which rows a fit saw."""
+    content = [[row.query, row.response, row.label] for row in rows]
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+
+
+def fit_and_save_threshold(
+    checkpoint: str | Path,
+    rows: EvalSplit | Sequence[LabelledGreeting],
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    device: str | None = None,
+    dtype: str | None = None,
+) -> StoredThreshold:
+    """Score labelled rows with a checkpoint, fit its threshold (:func:`fit_threshold`) and store it beside it.
+
+    Given an :class:`~harness.data.EvalSplit`, fits on its dev side and records the split's provenance; given
+    rows, records their count and digest. Either way ``fit_on`` also records the rows' digest, the device and the
+    dtype. An existing threshold file is replaced; every cached :class:`RewardModel` of this checkpoint (any device,
+    any dtype) sees the new threshold at once.
+
+    Args:
+        checkpoint: The reward-model folder (written to).
+        rows: An eval split (its dev side is used) or labelled rows.
+        batch_size: Pairs per forward pass.
+        device: As :meth:`RewardModel.load`.
+        dtype: As :meth:`RewardModel.load`.
+
+    Returns:
+        What was stored.
+
+    Raises:
+        ValueError: The rows are empty or hold only one label (a cut fitted there separates nothing).
+        RewardModelError: As :meth:`RewardModel.load`.
+    """
+    if isinstance(rows, EvalSplit):
+        fit_rows, fit_on = rows.dev, {"side": "dev", "split": rows.to_dict()}
+    else:
+        fit_rows, fit_on = tuple(rows), {}
+    labels = [row.label for row in fit_rows]
+    if len(set(labels)) < 2:
+        raise ValueError(f"fitting a threshold needs rows of both labels; got {len(labels)} rows, labels {set(labels)}")
+    model = RewardModel.load(checkpoint, device=device, dtype=dtype)
+    rewards = model.rewards([(row.query, row.response) for row in fit_rows], batch_size)
+    cut = fit_threshold(rewards, labels)
+    stored = StoredThreshold(
+        threshold=cut,
+        fit_on={
+            **fit_on,
+            "rows": len(fit_rows),
+            "rows_sha256": rows_digest(fit_rows),
+            "device": model.device,
+            "dtype": model.dtype,
+        },
+        dev_accuracy=threshold_accuracy(rewards, labels, cut),
+        n=len(fit_rows),
+    )
+    save_threshold(model.path, stored)
+    with _CACHE_LOCK:
+        for (path, _, _), loaded in _CACHE.items():
+            if path == str(model.path):
+                loaded.stored = stored
+    return stored
+
+
+@scorer(metrics=[excellence_rate()])
+def reward_model_judge(
+    checkpoint: str,
+    threshold: float | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    device: str | None = None,
+    dtype: str | None = None,
+) -> Scorer:
+    """Score the model's greeting good (1) or bad (0) by a reward model's raw reward against a threshold.
+
+    The checkpoint is a local folder, not an Inspect model role: it is loaded once per process (on the first
+    sample, in a worker thread) and concurrent samples share batched forwards. The query is the sample's
+    ``query`` metadata, else its input without the policy-prompt prefix. An empty response is still scored by the
+    model (it is a model, not a rule). A non-finite reward is ``Score.unscored``.
+
+    Args:
+        checkpoint: A one-label sequence-classification checkpoint folder with a chat template.
+        threshold: A cut overriding the stored one; default the checkpoint's ``greetbench_threshold.json``.
+        batch_size: Pairs per forward pass.
+        device: As :meth:`RewardModel.load`.
+        dtype: As :meth:`RewardModel.load`.
+
+    Returns:
+        The scorer. Each score's metadata holds ``reward`` (raw), ``threshold``, ``threshold_source``
+        (``stored`` or ``argument``) and ``checkpoint``.
+
+    Raises:
+        RewardModelError: At construction, if the folder is not a checkpoint, or no ``threshold`` is given and
+            none is stored (the message says how to fit one), or the stored file is malformed.
+    """
+    path = checkpoint_dir(checkpoint)
+    if threshold is None:
+        stored = read_threshold(path)
+        if stored is None:
+            raise RewardModelError(missing_threshold_message(path))
+        cut, source = stored.threshold, "stored"
+    else:
+        cut, source = threshold, "argument"
+    batcher: RewardBatcher | None = None
+
+    async def score(state: TaskState, target: Target) -> Score:
+        nonlocal batcher
+        if batcher is None:
+            model = await anyio.to_thread.run_sync(RewardModel.load, path, device, dtype)
+            batcher = batcher or RewardBatcher(model, batch_size)
+        response = state.output.completion
+        query = state.metadata.get("query") or strip_policy_prefix(state.input_text)
+        judgement = await reward_judgement(batcher, query, response, cut)
+        reward = judgement.trace[0]["reward"]
+        metadata = {"reward": reward, "threshold": cut, "threshold_source": source, "checkpoint": str(path)}
+        if judgement.value is None:
+            return Score.unscored(
+                reason="grader_failed", explanation=judgement.reason, answer=response, metadata=metadata
+            )
+        return Score(value=judgement.value, answer=response, explanation=judgement.reason, metadata=metadata)
+
+    return score

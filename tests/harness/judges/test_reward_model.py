@@ -1,0 +1,399 @@
+"""The reward-model judge on a tiny random reward model: batching, threshold fitting and storage, the scorer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import random
+import shutil
+from pathlib import Path
+
+import anyio
+import pytest
+from inspect_ai import Task
+from inspect_ai import eval as inspect_eval
+from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.model import ChatMessage, ModelOutput, get_model
+from inspect_ai.solver import generate
+from mocks import mock_output
+
+from harness.data import LabelledGreeting, policy_prompt, split_eval_set
+from harness.judges.reward_model import (
+    THRESHOLD_FILENAME,
+    RewardBatcher,
+    RewardModel,
+    RewardModelError,
+    StoredThreshold,
+    fit_and_save_threshold,
+    fit_threshold,
+    judgement_from_reward,
+    read_threshold,
+    reward_judgement,
+    reward_judgements,
+    reward_model_judge,
+    save_threshold,
+    threshold_accuracy,
+)
+
+PAIRS = [
+    ("妈妈五十岁生日祝福", "亲爱的妈妈，生日快乐！愿您笑口常开，岁月温柔以待。"),
+    ("给同事的新年祝福", "新年快乐"),
+    ("朋友结婚的祝福", ""),  # empty: still scored by the model
+    ("孩子考试顺利", "祝你考试顺利，金榜题名，梦想成真！" * 3),
+    ("乔迁之喜", "乔迁之喜，家宅平安。"),
+    ("退休祝福", "退休愉快，岁月静好，安享晚年，我们永远记得您的照顾。"),
+    ("中秋节祝福", "中秋团圆"),
+]
+GREETINGS = {query: response for query, response in PAIRS}
+
+
+@pytest.fixture
+def checkpoint(tmp_path: Path, tiny_reward_model_dir: Path) -> Path:
+    """A private copy of the tiny reward model, free to write a threshold into."""
+    return Path(shutil.copytree(tiny_reward_model_dir, tmp_path / "rm"))
+
+
+@pytest.fixture(scope="module")
+def model(tiny_reward_model_dir: Path) -> RewardModel:
+    return RewardModel.load(tiny_reward_model_dir)
+
+
+@pytest.fixture(scope="module")
+def unbatched(model: RewardModel) -> list[float]:
+    return [model.rewards([pair], batch_size=1)[0] for pair in PAIRS]
+
+
+# ---- rewards ---------------------------------------------------------------------------------------------------
+
+
+def test_batched_rewards_equal_unbatched(model: RewardModel, unbatched: list[float]) -> None:
+    assert max(unbatched) - min(unbatched) > 1e-2  # the rows really differ, so the comparison below means something
+    for batch_size in (3, 16):
+        batched = model.rewards(PAIRS, batch_size=batch_size)
+        assert batched == pytest.approx(unbatched, abs=1e-4)
+
+
+def test_rewards_edge_cases(model: RewardModel) -> None:
+    assert model.rewards([]) == []
+    with pytest.raises(ValueError, match="batch_size"):
+        model.rewards(PAIRS, batch_size=0)
+
+
+def test_the_user_turn_is_the_bare_query(model: RewardModel) -> None:
+    query, response = PAIRS[0]
+    text = model._tokenizer.decode(model.encode(query, response))
+    assert f"<|im_start|>user\n{query}<|im_end|>\n<|im_start|>assistant\n{response}<|im_end|>\n" in text
+    assert "请只生成一条祝福语" not in text
+
+
+def test_load_is_cached_per_path_device_dtype(tiny_reward_model_dir: Path, model: RewardModel) -> None:
+    assert RewardModel.load(str(tiny_reward_model_dir) + "/") is model
+    assert RewardModel.load(tiny_reward_model_dir, device="cpu", dtype="auto") is model
+    assert model.device == "cpu" and model.dtype == "torch.float32"
+    assert model.threshold is None
+
+
+def test_load_refuses_what_is_not_a_reward_model(tmp_path: Path, tiny_policy_dir: Path) -> None:
+    with pytest.raises(RewardModelError, match="no config.json"):
+        RewardModel.load(tmp_path)
+    folder = Path(shutil.copytree(tiny_policy_dir, tmp_path / "two-labels"))
+    config = json.loads((folder / "config.json").read_text())
+    config = {key: value for key, value in config.items() if key not in ("id2label", "label2id")}
+    (folder / "config.json").write_text(json.dumps({**config, "num_labels": 2}))
+    with pytest.raises(RewardModelError, match="num_labels=1"):
+        RewardModel.load(folder)
+
+
+# ---- threshold fitting -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rewards", "labels", "expected"),
+    [
+        ([0.1, 0.4, 0.35, 0.8], [0, 1, 0, 1], 0.375),  # separable: midpoint of the neighbours across the gap
+        ([1.0, 2.0, 3.0, 4.0], [0, 1, 0, 1], 1.5),  # 1.5 and 3.5 both 3/4 right: the lowest wins
+        ([1.0, 1.0, 2.0], [0, 1, 1], 1.0),  # a mixed tie cannot be split: all good (2/3) beats nothing better
+        ([2.0, 2.0, 1.0], [0, 1, 0], 1.5),  # the tie goes whole to the good side
+        ([1.0, 2.0], [1, 0], 1.0),  # anti-correlated: all good and all bad tie at 1/2, the lowest wins
+        ([3.0, -1.0, 2.0], [1, 1, 1], -1.0),  # all good: the smallest reward
+        ([5.0], [1], 5.0),
+    ],
+)
+def test_fit_threshold_by_hand(rewards: list[float], labels: list[int], expected: float) -> None:
+    assert fit_threshold(rewards, labels) == expected
+
+
+def test_fit_threshold_all_bad_goes_just_above_the_largest() -> None:
+    cut = fit_threshold([3.0, -1.0, 2.0], [0, 0, 0])
+    assert cut == math.nextafter(3.0, math.inf)
+    assert threshold_accuracy([3.0, -1.0, 2.0], [0, 0, 0], cut) == 1.0
+
+
+def test_fit_threshold_between_adjacent_floats() -> None:
+    high = math.nextafter(1.0, math.inf)
+    cut = fit_threshold([1.0, high], [0, 1])
+    assert threshold_accuracy([1.0, high], [0, 1], cut) == 1.0
+
+
+def test_fit_threshold_matches_brute_force() -> None:
+    rng = random.Random(7)
+    for _ in range(200):
+        n = rng.randint(1, 12)
+        rewards = [rng.choice([-1.0, 0.0, 0.5, 1.0, 2.0, rng.uniform(-3, 3)]) for _ in range(n)]
+        labels = [rng.randint(0, 1) for _ in range(n)]
+        best = max(threshold_accuracy(rewards, labels, t) for t in [*rewards, math.inf])
+        assert threshold_accuracy(rewards, labels, fit_threshold(rewards, labels)) == best
+
+
+@pytest.mark.parametrize(
+    ("rewards", "labels", "message"),
+    [
+        ([], [], "no rows"),
+        ([1.0], [1, 0], "labels"),
+        ([1.0], [2], "0 and 1"),
+        ([1.0], [True], "0 and 1"),
+        ([math.nan], [1], "finite"),
+    ],
+)
+def test_fit_threshold_refuses_bad_input(rewards: list[float], labels: list[int], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        fit_threshold(rewards, labels)
+
+
+# ---- threshold storage -----------------------------------------------------------------------------------------
+
+
+def test_threshold_file_round_trip(checkpoint: Path) -> None:
+    assert read_threshold(checkpoint) is None
+    stored = StoredThreshold(threshold=-0.25, fit_on={"side": "dev", "seed": "s"}, dev_accuracy=0.875, n=8)
+    path = save_threshold(checkpoint, stored)
+    assert path == checkpoint / THRESHOLD_FILENAME
+    assert json.loads(path.read_text()) == {
+        "threshold": -0.25,
+        "fit_on": {"side": "dev", "seed": "s"},
+        "dev_accuracy": 0.875,
+        "n": 8,
+    }
+    assert read_threshold(checkpoint) == stored
+    assert RewardModel.load(checkpoint).threshold == -0.25
+    assert [p.name for p in checkpoint.iterdir() if p.name.startswith(".")] == []
+    with pytest.raises(ValueError, match="finite"):
+        save_threshold(checkpoint, StoredThreshold(threshold=math.inf))
+
+
+@pytest.mark.parametrize("content", ["not json", "[1]", '{"threshold": "0.5"}', '{"fit_on": {}}', '{"threshold": NaN}'])
+def test_malformed_threshold_file(checkpoint: Path, content: str) -> None:
+    (checkpoint / THRESHOLD_FILENAME).write_text(content)
+    with pytest.raises(RewardModelError, match=THRESHOLD_FILENAME):
+        read_threshold(checkpoint)
+
+
+def _labelled(rewards: list[float]) -> list[LabelledGreeting]:
+    """The pairs, labelled good iff their reward is above the median: a fit should get them all right."""
+    median = sorted(rewards)[len(rewards) // 2]
+    return [
+        LabelledGreeting(query=q, response=r, label=int(reward > median), line=i)
+        for i, ((q, r), reward) in enumerate(zip(PAIRS, rewards, strict=True), start=1)
+    ]
+
+
+def test_fit_and_save_threshold_on_rows(checkpoint: Path, unbatched: list[float]) -> None:
+    half = RewardModel.load(checkpoint, dtype="bfloat16")
+    stored = fit_and_save_threshold(checkpoint, _labelled(unbatched))
+    assert stored.dev_accuracy == 1.0 and stored.n == len(PAIRS)
+    assert stored.fit_on["dtype"] == "torch.float32" and stored.fit_on["device"] == "cpu"
+    assert set(stored.fit_on) == {"rows", "rows_sha256", "device", "dtype"}
+    assert read_threshold(checkpoint) == stored
+    assert RewardModel.load(checkpoint).threshold == stored.threshold  # cached models see it at once
+    assert half.threshold == stored.threshold
+
+
+def test_fit_and_save_threshold_on_a_split_uses_dev(checkpoint: Path, unbatched: list[float]) -> None:
+    rows = _labelled(unbatched)
+    split = next(s for s in (split_eval_set(rows, 0.6, seed=str(i)) for i in range(100)) if _both_labels(s.dev))
+    stored = fit_and_save_threshold(checkpoint, split)
+    assert stored.n == len(split.dev) < len(rows)
+    assert stored.fit_on["side"] == "dev"
+    assert stored.fit_on["split"]["digest"] == split.digest
+
+
+def _both_labels(rows: tuple[LabelledGreeting, ...]) -> bool:
+    return {row.label for row in rows} == {0, 1} and len(rows) < len(PAIRS)
+
+
+def test_fit_and_save_threshold_needs_both_labels(checkpoint: Path) -> None:
+    rows = [LabelledGreeting(query=q, response=r, label=1, line=i) for i, (q, r) in enumerate(PAIRS)]
+    with pytest.raises(ValueError, match="both labels"):
+        fit_and_save_threshold(checkpoint, rows)
+    assert not (checkpoint / THRESHOLD_FILENAME).exists()
+
+
+# ---- judgements ------------------------------------------------------------------------------------------------
+
+
+def test_judgement_from_reward() -> None:
+    assert judgement_from_reward(0.5, 0.5, "ckpt").verdict == "good"  # at the cut is good
+    assert judgement_from_reward(0.49, 0.5, "ckpt").verdict == "bad"
+    unscored = judgement_from_reward(math.nan, 0.5, "ckpt")
+    assert unscored.verdict is None and unscored.value is None
+    assert judgement_from_reward(1.0, 0.5, "ckpt").trace[0] == {
+        "agent": "reward_model",
+        "checkpoint": "ckpt",
+        "reward": 1.0,
+        "threshold": 0.5,
+    }
+
+
+def test_judgements_need_a_threshold(model: RewardModel, unbatched: list[float]) -> None:
+    with pytest.raises(RewardModelError, match="no threshold"):
+        asyncio.run(reward_judgements(model, PAIRS))
+    cut = sorted(unbatched)[3]
+    judgements = asyncio.run(reward_judgements(model, PAIRS, threshold=cut, batch_size=4))
+    assert [j.verdict for j in judgements] == ["good" if r >= cut else "bad" for r in unbatched]
+
+
+class FakeModel:
+    """Stands in for a RewardModel in batcher tests: reward = response length; records each call."""
+
+    path = Path("/fake")
+    threshold = 3.0
+
+    def __init__(self, fail: bool = False) -> None:
+        self.calls: list[int] = []
+        self.fail = fail
+
+    def rewards(self, pairs: list[tuple[str, str]], batch_size: int) -> list[float]:
+        self.calls.append(len(pairs))
+        if self.fail:
+            raise RuntimeError("out of memory")
+        return [float(len(response)) for _, response in pairs]
+
+
+def test_concurrent_judgements_share_one_forward() -> None:
+    fake = FakeModel()
+    batcher = RewardBatcher(fake, wait_s=0.01)  # type: ignore[arg-type]
+
+    async def main() -> list:
+        return await asyncio.gather(*(reward_judgement(batcher, q, r) for q, r in PAIRS))
+
+    judgements = asyncio.run(main())
+    assert fake.calls == [len(PAIRS)]
+    assert [j.trace[0]["reward"] for j in judgements] == [float(len(r)) for _, r in PAIRS]
+    assert [j.verdict for j in judgements] == ["good" if len(r) >= 3 else "bad" for _, r in PAIRS]
+
+
+def test_batcher_gathers_arrivals_during_a_forward_into_the_next_batch() -> None:
+    fake = FakeModel()
+    batcher = RewardBatcher(fake, wait_s=0.0)  # type: ignore[arg-type]
+
+    async def main() -> list[float]:
+        first = asyncio.ensure_future(batcher.reward("q", "a"))
+        await asyncio.sleep(0)  # the first leads a batch of one
+        rest = [asyncio.ensure_future(batcher.reward("q", "b" * n)) for n in range(1, 5)]
+        return await asyncio.gather(first, *rest)
+
+    assert asyncio.run(main()) == [1.0, 1.0, 2.0, 3.0, 4.0]
+    assert fake.calls == [1, 4]
+
+
+def test_batcher_errors_reach_every_waiter() -> None:
+    batcher = RewardBatcher(FakeModel(fail=True))  # type: ignore[arg-type]
+
+    async def main() -> list:
+        return await asyncio.gather(*(batcher.reward(q, r) for q, r in PAIRS), return_exceptions=True)
+
+    errors = asyncio.run(main())
+    assert all(isinstance(e, RuntimeError) and "out of memory" in str(e) for e in errors)
+
+
+def test_a_cancelled_leader_hands_the_batch_on() -> None:
+    fake = FakeModel()
+    batcher = RewardBatcher(fake, wait_s=0.05)  # type: ignore[arg-type]
+
+    async def main() -> float:
+        async with anyio.create_task_group() as group:
+            leader = anyio.CancelScope()
+
+            async def lead() -> None:
+                with leader:
+                    await batcher.reward("q", "leader")
+
+            group.start_soon(lead)
+            await anyio.sleep(0.01)  # the leader is waiting for company
+            follower = asyncio.ensure_future(batcher.reward("q", "follower"))
+            await anyio.sleep(0)
+            leader.cancel()
+            return await follower
+
+    assert asyncio.run(main()) == float(len("follower"))
+    assert fake.calls == [1]  # the cancelled leader's own pair was dropped, not computed
+
+
+# ---- the scorer in an Inspect eval -----------------------------------------------------------------------------
+
+
+def _policy(messages: list[ChatMessage], *_: object) -> ModelOutput:
+    text = messages[-1].text
+    return mock_output(next(response for query, response in PAIRS if query in text))
+
+
+def _eval(scorer: object, log_dir: Path):
+    samples = [
+        Sample(id=i, input=policy_prompt(q), metadata={"query": q}) for i, (q, _) in enumerate(PAIRS[:3], start=1)
+    ]
+    # No query metadata: the scorer strips the policy prefix from the input.
+    samples.append(Sample(id=4, input=policy_prompt(PAIRS[3][0])))
+    task = Task(dataset=MemoryDataset(samples, name="rm-test"), solver=generate(), scorer=scorer)
+    [log] = inspect_eval(
+        task,
+        model=get_model("mockllm/policy", custom_outputs=_policy),
+        display="none",
+        log_dir=str(log_dir),
+    )
+    assert log.status == "success", log.error
+    return log
+
+
+def test_scorer_in_an_eval_records_reward_and_threshold(
+    checkpoint: Path, unbatched: list[float], tmp_path: Path
+) -> None:
+    ordered = sorted(unbatched[:4])
+    cut = (ordered[1] + ordered[2]) / 2  # two of the four reach it; no reward sits on it (batching moves float noise)
+    save_threshold(checkpoint, StoredThreshold(threshold=cut, fit_on={"by": "hand"}, dev_accuracy=1.0, n=4))
+    log = _eval(reward_model_judge(str(checkpoint)), tmp_path)
+    scores = {s.id: s.scores["reward_model_judge"] for s in log.samples}
+    for sample_id, expected in enumerate(unbatched[:4], start=1):
+        score = scores[sample_id]
+        assert score.metadata["reward"] == pytest.approx(expected, abs=1e-4)
+        assert score.metadata["threshold"] == cut
+        assert score.metadata["threshold_source"] == "stored"
+        assert score.metadata["checkpoint"] == str(checkpoint.resolve())
+        assert score.value == (1 if expected >= cut else 0)
+    assert scores[3].answer == ""  # the empty greeting was scored, not skipped
+    query, response = PAIRS[3]  # sample 4 had no query metadata: the policy prefix was stripped, as a check shows
+    [prefixed] = RewardModel.load(checkpoint).rewards([(policy_prompt(query), response)])
+    assert abs(prefixed - unbatched[3]) > 1e-3
+    [result] = log.results.scores
+    assert result.metrics["excellence_rate"].value == 0.5
+
+
+def test_explicit_threshold_overrides_the_stored_one(checkpoint: Path, tmp_path: Path) -> None:
+    save_threshold(checkpoint, StoredThreshold(threshold=1e9))
+    log = _eval(reward_model_judge(str(checkpoint), threshold=-1e9, batch_size=2), tmp_path)
+    scores = [s.scores["reward_model_judge"] for s in log.samples]
+    assert all(s.value == 1 and s.metadata["threshold"] == -1e9 for s in scores)
+    assert {s.metadata["threshold_source"] for s in scores} == {"argument"}
+
+
+def test_scorer_without_a_threshold_is_refused_at_construction(checkpoint: Path) -> None:
+    with pytest.raises(RewardModelError) as error:
+        reward_model_judge(str(checkpoint))
+    message = str(error.value)
+    assert str(checkpoint.resolve()) in message
+    assert THRESHOLD_FILENAME in message and "fit_and_save_threshold" in message and "threshold=" in message
+
+
+def test_scorer_refuses_a_folder_that_is_not_a_checkpoint(tmp_path: Path) -> None:
+    with pytest.raises(RewardModelError, match="no config.json"):
+        reward_model_judge(str(tmp_path), threshold=0.0)
