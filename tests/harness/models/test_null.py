@@ -6,10 +6,11 @@ from inspect_ai.model import ChatMessageSystem, ChatMessageUser, get_model
 import tasks._registry  # noqa: F401  (the entry point registers the null/ provider)
 from harness.models.null import CONSTANT_GREETING, NULL_MODELS
 
+REQUEST = "请只生成一条祝福语：生日"
+
 
 @pytest.mark.parametrize(
-    ("name", "expected"),
-    [("null/empty", ""), ("null/constant", CONSTANT_GREETING), ("null/echo", "请只生成一条祝福语：生日")],
+    ("name", "expected"), [("null/empty", ""), ("null/constant", CONSTANT_GREETING), ("null/echo", REQUEST)]
 )
 def test_null_models_answer(name: str, expected: str) -> None:
     model = get_model(name)
