@@ -8,7 +8,13 @@ from harness.judges.debate import DebateConfig, DebateModels, debate_judge, deba
 from harness.judges.judgement import Judgement
 from harness.judges.pairwise import PairwiseJudgement, judge_pair, pairwise_judge, parse_winner
 from harness.judges.panel import model_panel, panel, panel_judgement
-from harness.judges.principle import JUDGE_ROLE, escape_tags, judge_with_principles, principle_judge
+from harness.judges.principle import (
+    JUDGE_ROLE,
+    escape_tags,
+    judge_with_principles,
+    principle_judge,
+    principle_messages,
+)
 from harness.judges.registry import JUDGES, build_judges, parse_judge_names
 from harness.judges.reward_model import (
     RewardModel,
@@ -49,6 +55,7 @@ __all__ = [
     "parse_verdict",
     "parse_winner",
     "principle_judge",
+    "principle_messages",
     "reward_judgement",
     "reward_judgements",
     "reward_model_judge",

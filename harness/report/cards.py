@@ -1,0 +1,370 @@
+"""Reliability cards: every agreement figure of one judge, beside the length rule on the same rows, as a dict.
+
+One card per (judge, run): a judge scored in several agreement logs gets one card per distinguishing trait (split,
+judge model, principles, reward-model checkpoint) that differs between them; among logs that do not differ in
+any trait relevant to that judge, the most recent wins and the others are listed as superseded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+from inspect_ai.log import EvalLog
+
+from harness.agreement import (
+    DEFAULT_RESAMPLES,
+    DEFAULT_SEED,
+    agreement_figures,
+    length_controlled,
+    length_strata,
+)
+from harness.judges.registry import JUDGES
+from harness.report.logs import log_path, log_sha256
+from harness.report.table import LENGTH_SCORER, PROBE_SCORER, probe_defended, probe_judge
+
+CARD_VERSION = 1
+
+TRAITS_BY_JUDGE: dict[str, tuple[str, ...]] = {
+    JUDGES["length"][0]: ("split",),
+    JUDGES["constant"][0]: ("split",),
+    JUDGES["rm"][0]: ("split", "rm_checkpoint"),
+    JUDGES["principle"][0]: ("split", "judge_model", "principles"),
+    JUDGES["debate"][0]: ("split", "judge_model"),
+    "panel": ("split", "judge_model", "principles", "rm_checkpoint"),
+}
+"""Run traits that can change a judge's verdicts (others, such as the judge model for the length rule, cannot)."""
+
+ALL_TRAITS = ("split", "judge_model", "principles", "rm_checkpoint")
+
+CLEAN_SLICE_NOTE = (
+    "rows whose query occurs in no training source (SFT, reward-model train, GRPO train). A smaller slice: its "
+    "intervals are wider; read them before reading any difference from all rows."
+)
+
+
+@dataclass(frozen=True)
+class CardSpec:
+    """Which log and scorer a card is made from.
+
+    Attributes:
+        key: The card's file stem (``rm_judge``, ``rm_judge-all``, ``principle_judge-openai-gpt-4o``).
+        judge: The scorer name.
+        log: The agreement log used.
+        superseded: Locations of older logs of the same judge and traits, not used.
+    """
+
+    key: str
+    judge: str
+    log: EvalLog
+    superseded: tuple[str, ...] = ()
+
+
+def run_traits(log: EvalLog) -> dict[str, str]:
+    """The traits of an agreement run that can distinguish two cards of one judge."""
+    args = log.eval.task_args or {}
+    roles = {role: config.model for role, config in (log.eval.model_roles or {}).items()}
+    checkpoint = args.get("rm_checkpoint")
+    return {
+        "split": str(args.get("split") or (log.eval.metadata or {}).get("split") or "test"),
+        "judge_model": str(roles.get("judge", "")),
+        "principles": str(args.get("principles") or ""),
+        "rm_checkpoint": Path(str(checkpoint)).name if checkpoint else "",
+    }
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-") or "none"
+
+
+def card_specs(logs: Sequence[EvalLog]) -> list[CardSpec]:
+    """One spec per judge and distinguishing run; logs are taken as given, oldest first.
+
+    Args:
+        logs: Agreement logs, oldest first.
+
+    Returns:
+        Specs in order of first appearance.
+    """
+    by_judge: dict[str, list[EvalLog]] = defaultdict(list)
+    for log in logs:
+        for score in log.results.scores if log.results else []:
+            by_judge[score.name].append(log)
+    specs = []
+    for judge, judge_logs in by_judge.items():
+        relevant = TRAITS_BY_JUDGE.get(judge, ALL_TRAITS)
+        traits = [run_traits(log) for log in judge_logs]
+        varying = [t for t in relevant if len({trait[t] for trait in traits}) > 1]
+        groups: dict[str, list[EvalLog]] = defaultdict(list)
+        for log, trait in zip(judge_logs, traits, strict=True):
+            key = "-".join([judge, *(_slug(trait[t]) for t in varying)])
+            groups[key].append(log)
+        for key, group in groups.items():
+            specs.append(CardSpec(key, judge, group[-1], tuple(log.location for log in group[:-1])))
+    return specs
+
+
+def _arrays(frame: pl.DataFrame, column: str) -> list[Any]:
+    return frame.get_column(column).to_list()
+
+
+def _slice_figures(rows: pl.DataFrame, has_scores: bool, n_resamples: int, seed: int) -> dict[str, Any]:
+    """The judge's figures on a slice and the length rule's on the judge's scored rows of that slice."""
+    judge = agreement_figures(
+        _arrays(rows, "verdict"),
+        _arrays(rows, "label"),
+        _arrays(rows, "score") if has_scores else None,
+        n_resamples=n_resamples,
+        seed=seed,
+    )
+    scored = rows.filter(pl.col("verdict").is_not_null())
+    baseline = None
+    if "baseline_verdict" in scored.columns:
+        baseline = agreement_figures(
+            _arrays(scored, "baseline_verdict"),
+            _arrays(scored, "label"),
+            _arrays(scored, "baseline_score"),
+            n_resamples=n_resamples,
+            seed=seed,
+        ).to_dict()
+    return {
+        "rows": rows.height,
+        "contaminated_rows": int(rows.get_column("contaminated").fill_null(False).sum()),
+        "judge": judge.to_dict(),
+        "baseline": baseline,
+    }
+
+
+def _score_metadata(log: EvalLog, judge: str) -> dict[str, Any]:
+    """Threshold and fit provenance from the first sample's score of ``judge`` (what every sample shares)."""
+    keep = ("threshold", "threshold_source", "fit_on", "split_digest", "checkpoint", "principles", "principles_sha256")
+    for sample in log.samples or []:
+        score = (sample.scores or {}).get(judge)
+        if score is not None and score.metadata:
+            return {k: score.metadata[k] for k in keep if k in score.metadata}
+    return {}
+
+
+def _log_provenance(log: EvalLog, judge: str) -> dict[str, Any]:
+    meta = log.eval.metadata or {}
+    scorer = next((s for s in log.eval.scorers or [] if s.name == judge), None)
+    return {
+        "path": str(log_path(log)),
+        "sha256": log_sha256(log),
+        "eval_id": log.eval.eval_id,
+        "run_id": log.eval.run_id,
+        "created": log.eval.created,
+        "task": log.eval.task,
+        "task_version": log.eval.task_version,
+        "task_args": dict(log.eval.task_args or {}),
+        "model": log.eval.model,
+        "model_roles": {role: config.model for role, config in (log.eval.model_roles or {}).items()},
+        "scorer_options": dict(scorer.options or {}) if scorer else {},
+        "split": meta.get("split"),
+        "split_digest": meta.get("split_digest"),
+        "split_provenance": meta.get("split_provenance"),
+        "eval_set_sha256": meta.get("eval_set_sha256"),
+        "contamination_digest": (meta.get("contamination") or {}).get("digest"),
+        "principles": meta.get("principles"),
+        "principles_sha256": meta.get("principles_sha256"),
+        "overlaps_fitting_rows": meta.get("overlaps_fitting_rows"),
+        "fitting_note": meta.get("fitting_note"),
+        "judge_score_metadata": _score_metadata(log, judge),
+        "baseline_score_metadata": _score_metadata(log, LENGTH_SCORER),
+    }
+
+
+def _probe_matches(spec: CardSpec, probe: EvalLog) -> bool:
+    """A probe log belongs to a card when it probed the same judge with the same relevant traits.
+
+    Relevant traits are those that can change that judge's verdicts (:data:`TRAITS_BY_JUDGE`) other than the split:
+    the judge model and principles for an LLM judge, the checkpoint for the reward model, none for the length rule.
+    A trait missing on either side does not block the match.
+    """
+    if probe_judge(probe) != spec.judge:
+        return False
+    card, probed = run_traits(spec.log), run_traits(probe)
+    relevant = [t for t in TRAITS_BY_JUDGE.get(spec.judge, ALL_TRAITS) if t != "split"]
+    return all(not card[t] or not probed[t] or card[t] == probed[t] for t in relevant)
+
+
+def probe_section(spec: CardSpec, probes: Sequence[EvalLog]) -> dict[str, Any] | None:
+    """The probe figures of a card's judge, the latest probe log per side (undefended, defended).
+
+    Every metric of the probe log's ``probe`` scorer is read (:func:`probe_metrics`).
+
+    Returns:
+        ``{"undefended": {...} | None, "defended": {...} | None, "logs": [...]}``, or None when no probe log matches.
+    """
+    latest: dict[bool, EvalLog] = {}
+    for probe in probes:  # oldest first: later ones replace earlier ones
+        if _probe_matches(spec, probe):
+            latest[probe_defended(probe)] = probe
+    if not latest:
+        return None
+    section: dict[str, Any] = {"undefended": None, "defended": None, "logs": []}
+    for defended, probe in sorted(latest.items()):
+        section["defended" if defended else "undefended"] = probe_metrics(probe)
+        section["logs"].append(
+            {
+                "path": str(log_path(probe)),
+                "sha256": log_sha256(probe),
+                "defended": defended,
+                "created": probe.eval.created,
+                "task_args": dict(probe.eval.task_args or {}),
+                "model_roles": {role: config.model for role, config in (probe.eval.model_roles or {}).items()},
+            }
+        )
+    return section
+
+
+def probe_metrics(log: EvalLog) -> dict[str, dict[str, float | None]]:
+    """Figure name -> ``{"value", "n", "ci_low", "ci_high"}`` from every metric of a probe log's ``probe`` scorer.
+
+    Read generically: each metric not ending in ``_ci_low``, ``_ci_high`` or ``_n`` is a figure (``position_flip_rate``
+    -> ``position_flip``, ``_rate`` dropped from the name); its interval is ``<metric>_ci_low``/``_ci_high`` and its
+    count ``<metric>_n`` or, for ``<probe>_rate``, ``<probe>_n``. A count no figure claims is kept as a figure itself.
+    """
+    metrics: dict[str, float | None] = {}
+    for score in log.results.scores if log.results else []:
+        if score.name == PROBE_SCORER:
+            metrics |= {name: None if m.value is None else float(m.value) for name, m in score.metrics.items()}
+    figures: dict[str, dict[str, float | None]] = {}
+    used: set[str] = set()
+    for name in metrics:
+        if name.endswith(("_ci_low", "_ci_high", "_n")):
+            continue
+        stem = name.removesuffix("_rate")
+        entry: dict[str, float | None] = {"value": metrics[name]}
+        used.add(name)
+        for key, field in (
+            (f"{name}_ci_low", "ci_low"),
+            (f"{name}_ci_high", "ci_high"),
+            (f"{name}_n", "n"),
+            (f"{stem}_n", "n"),
+        ):
+            if key in metrics and field not in entry:
+                entry[field] = metrics[key]
+                used.add(key)
+        figures[stem] = entry
+    for name, value in metrics.items():
+        if name not in used:
+            figures[name] = {"value": value}
+    return figures
+
+
+def build_card(
+    spec: CardSpec,
+    table: pl.DataFrame,
+    probes: Sequence[EvalLog] = (),
+    *,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, Any]:
+    """Every figure of one judge's card, JSON-ready.
+
+    Figures are computed on all scored rows and on the decontaminated slice; the length rule's figures are on the
+    same rows (the judge's scored rows of that slice) from the same log. Length strata and the length-controlled
+    regression are on all scored rows.
+
+    Args:
+        spec: Which judge and log.
+        table: The agreement table (:func:`harness.report.table.agreement_table`) holding the log's rows.
+        probes: Probe logs (header only is enough), oldest first.
+        n_resamples: Bootstrap resamples per slice.
+        seed: Bootstrap seed.
+
+    Returns:
+        The card (see ``build_card(...).keys()``: judge, rows, slices, length_strata, length_control, confusion,
+        probes, provenance, ...).
+    """
+    log_rows = table.filter(pl.col("log") == spec.log.location)
+    rows = log_rows.filter(pl.col("judge") == spec.judge).sort("sample_id", "epoch")
+    baseline = log_rows.filter(pl.col("judge") == LENGTH_SCORER).select(
+        "sample_id",
+        "epoch",
+        pl.col("verdict").alias("baseline_verdict"),
+        pl.col("score").alias("baseline_score"),
+    )
+    has_baseline = baseline.height > 0
+    if has_baseline:
+        rows = rows.join(baseline, on=["sample_id", "epoch"], how="left")
+    has_scores = rows.get_column("score").is_not_null().any()
+    scored = rows.filter(pl.col("verdict").is_not_null())
+    reasons = Counter(rows.filter(pl.col("verdict").is_null()).get_column("unscored_reason").to_list())
+    clean = rows.filter(pl.col("contaminated") == False)  # noqa: E712 (polars expression)
+    all_slice = _slice_figures(rows, bool(has_scores), n_resamples, seed)
+    lengths, verdicts, labels = _arrays(scored, "length"), _arrays(scored, "verdict"), _arrays(scored, "label")
+    strata = length_strata(
+        lengths,
+        verdicts,
+        labels,
+        _arrays(scored, "score") if has_scores else None,
+        _arrays(scored, "baseline_verdict") if has_baseline else None,
+        n_resamples=n_resamples,
+        seed=seed,
+    )
+    rule = _arrays(scored, "baseline_verdict") if has_baseline else None
+    control = {
+        "judge": length_controlled(lengths, verdicts, labels).to_dict(),
+        "judge_over_rule": None
+        if rule is None or spec.judge == LENGTH_SCORER
+        else length_controlled(lengths, verdicts, labels, controls=[rule]).to_dict(),
+        "baseline": None if rule is None else length_controlled(lengths, rule, labels).to_dict(),
+    }
+    provenance = _log_provenance(spec.log, spec.judge)
+    return {
+        "card_version": CARD_VERSION,
+        "card": spec.key,
+        "judge": spec.judge,
+        "baseline": LENGTH_SCORER if has_baseline else None,
+        "is_baseline": spec.judge == LENGTH_SCORER,
+        "split": provenance["split"],
+        "overlaps_fitting_rows": provenance["overlaps_fitting_rows"],
+        "fitting_note": provenance["fitting_note"],
+        "rows": {
+            "total": rows.height,
+            "scored": scored.height,
+            "unscored": rows.height - scored.height,
+            "unscored_reasons": dict(reasons),
+            "labelled_good": int(rows.get_column("label").sum()),
+            "contaminated": int(rows.get_column("contaminated").fill_null(False).sum()),
+            "decontaminated": clean.height,
+        },
+        "slices": {
+            "all": {"description": "every labelled row of the split", **all_slice},
+            "decontaminated": {
+                "description": CLEAN_SLICE_NOTE,
+                **_slice_figures(clean, bool(has_scores), n_resamples, seed),
+            },
+        },
+        "confusion": all_slice["judge"]["confusion"],
+        "length_strata": [stratum.to_dict() for stratum in strata],
+        "length_control": control,
+        "probes": probe_section(spec, probes),
+        "provenance": {
+            "log": provenance,
+            "superseded_logs": list(spec.superseded),
+            "bootstrap": all_slice["judge"]["bootstrap"],
+        },
+        "plot": f"{spec.key}_length.png",
+    }
+
+
+def plot_arrays(table: pl.DataFrame, spec: CardSpec) -> dict[str, np.ndarray]:
+    """The judge's scored rows as arrays for the length plot: length, label, verdict, score (NaN when none)."""
+    rows = table.filter(
+        (pl.col("log") == spec.log.location) & (pl.col("judge") == spec.judge) & pl.col("verdict").is_not_null()
+    )
+    return {
+        "length": rows.get_column("length").to_numpy().astype(float),
+        "label": rows.get_column("label").to_numpy().astype(float),
+        "verdict": rows.get_column("verdict").to_numpy().astype(float),
+        "score": rows.get_column("score").cast(pl.Float64).fill_null(float("nan")).to_numpy(),
+    }
