@@ -1,0 +1,670 @@
+"""Reading Inspect logs for a leaderboard, and the checks a log must pass before it is ranked.
+
+A log is read as its header plus its sample summaries (scores, answers and judge reasons, without the transcript),
+which is what a leaderboard shows and several times faster than the full log; ``full=True`` reads whole samples.
+For a finished ``.eval`` log the summaries are read straight from the archive's ``summaries.json`` (what Inspect's
+``read_eval_log_sample_summaries`` reads, without its per-field re-validation, which costs ~50 ms a log); anything
+else goes through Inspect's reader, and a test holds the two to the same result.
+Every check returns the reasons a log fails, in words a submitter can act on; an empty list means it passed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log, read_eval_log_sample_summaries
+
+EXCELLENCE = "excellence_rate"
+"""The judges' headline metric; a scorer that reports it is a judge column."""
+
+PANEL = "panel"
+"""The panel scorer's name in logs (majority of the non-baseline judges)."""
+
+BASELINE_JUDGES = ("length_judge", "constant_judge")
+"""Judges that read no meaning (``harness.judges.registry.BASELINES``); kept here so that reading logs does not
+import the judges (and torch)."""
+
+CREATIVITY = "creativity"
+"""The creativity scorer's name in logs."""
+
+TOLERANCE = 1e-9
+"""How far a recomputed figure may sit from the logged one (both come from the same float arithmetic)."""
+
+_Z95 = 1.959963984540054
+"""Standard normal quantile for a two-sided 95% interval."""
+
+
+class LogReadError(Exception):
+    """A file is not a readable Inspect log."""
+
+
+@dataclass(frozen=True)
+class SampleView:
+    """What a leaderboard keeps of one sample.
+
+    Attributes:
+        id: Sample id.
+        epoch: Epoch (1-based).
+        query: The greeting request (``metadata["query"]``, else the input text).
+        prompt: The full input text, for telling prompt sets apart.
+        output: The model's greeting (as the scorers recorded it).
+        scores: Scorer name -> (value, explanation, reason); value is a float, NaN when unscored, or a dict for
+            scorers with several fields (``creativity``).
+        metadata: Per-scorer metadata (thinned by Inspect in summaries).
+        error: The sample's error message, if any.
+    """
+
+    id: str | int
+    epoch: int
+    query: str
+    prompt: str
+    output: str
+    scores: dict[str, tuple[Any, str | None, str | None]]
+    metadata: dict[str, dict[str, Any]]
+    error: str | None
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """One log as a leaderboard sees it.
+
+    Attributes:
+        path: The log file.
+        sha256: SHA-256 of the file's bytes.
+        log: The header (no samples).
+        samples: The samples, in the run's dataset order (by epoch).
+    """
+
+    path: Path
+    sha256: str
+    log: EvalLog
+    samples: list[SampleView] = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        """The file name."""
+        return self.path.name
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Finding and reading
+
+
+def expand_log_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Log files named directly or found (recursively) in the named folders, each once, in a stable order.
+
+    Args:
+        paths: Files and folders.
+
+    Returns:
+        Resolved paths; folders are listed with Inspect's ``list_eval_logs`` (``.eval`` and ``.json`` logs).
+
+    Raises:
+        LogReadError: A path that does not exist.
+    """
+    found: dict[Path, None] = {}
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            infos = list_eval_logs(str(path), recursive=True)
+            for p in sorted(_local_path(info.name) for info in infos):
+                found.setdefault(p.resolve(), None)
+        elif path.is_file():
+            found.setdefault(path.resolve(), None)
+        else:
+            raise LogReadError(f"{path}: no such log file or folder")
+    return list(found)
+
+
+def _local_path(uri: str) -> Path:
+    parsed = urlparse(uri)
+    return Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(uri)
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, in hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_log(path: str | Path, full: bool = False, sha256: str | None = None) -> LogRecord:
+    """Read a log's header and its samples.
+
+    Args:
+        path: An Inspect log (``.eval`` or ``.json``).
+        full: Read whole samples (the scores' answers and reasons untruncated) instead of the summaries.
+        sha256: The file's hash when the caller has just computed it.
+
+    Returns:
+        The record.
+
+    Raises:
+        LogReadError: The file is missing or is not an Inspect log.
+    """
+    path = Path(path)
+    try:
+        sha = sha256 or file_sha256(path)
+        if full:
+            log = read_eval_log(str(path))
+            samples = [_view(s, s.output.completion if s.output else None) for s in (log.samples or [])]
+            log = log.model_copy(update={"samples": None})
+        else:
+            log = read_eval_log(str(path), header_only=True)
+            samples = _summaries_from_archive(path) if log.status == "success" else None
+            if samples is None:
+                summaries = read_eval_log_sample_summaries(str(path)) if log.results else []
+                samples = [_view(s, None) for s in summaries]
+        declared = {str(i): n for n, i in enumerate((log.eval.dataset.sample_ids if log.eval.dataset else None) or [])}
+        samples.sort(key=lambda s: (s.epoch, declared.get(str(s.id), len(declared)), str(s.id)))
+    except FileNotFoundError as error:
+        raise LogReadError(f"{path}: no such file") from error
+    except Exception as error:  # noqa: BLE001 (inspect raises many kinds for a file that is not a log)
+        raise LogReadError(f"{path}: not a readable Inspect log ({type(error).__name__}: {error})") from error
+    return LogRecord(path=path, sha256=sha, log=log, samples=samples)
+
+
+SUMMARIES_MEMBER = "summaries.json"
+"""The finished ``.eval`` archive's list of sample summaries."""
+
+
+def _summaries_from_archive(path: Path) -> list[SampleView] | None:
+    """The sample summaries of a finished ``.eval`` log, or None when it has no ``summaries.json`` (then Inspect's
+    reader is used). Inspect's rule applies: the last row of a (sample id, epoch) wins."""
+    if path.suffix != ".eval":
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:  # Inspect's import registered its compression (zstd) with zipfile
+            if SUMMARIES_MEMBER not in archive.namelist():
+                return None
+            rows = json.loads(archive.read(SUMMARIES_MEMBER))
+        latest = {(str(row["id"]), row.get("epoch", 1)): row for row in rows}
+        return [_view(_Summary(row), None) for row in latest.values()]
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # not the layout this reader knows: Inspect's own reader decides
+
+
+class _Summary:
+    """A summary row (a dict) seen through the attributes :func:`_view` reads."""
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.id = row["id"]
+        self.epoch = row.get("epoch", 1)
+        self.input = row.get("input", "")
+        self.metadata = row.get("metadata") or {}
+        self.error = row.get("error")
+        self.scores = {name: _Score(score) for name, score in (row.get("scores") or {}).items()}
+
+
+class _Score:
+    def __init__(self, score: dict[str, Any]) -> None:
+        self.value = score.get("value")
+        self.answer = score.get("answer")
+        self.explanation = score.get("explanation")
+        self.reason = score.get("reason")
+        self.metadata = score.get("metadata")
+
+
+def _view(sample: Any, completion: str | None) -> SampleView:
+    scores = sample.scores or {}
+    answers = [s.answer for s in scores.values() if s.answer is not None]
+    output = completion if completion is not None else (answers[0] if answers else "")
+    metadata = sample.metadata or {}
+    prompt = _text(sample.input)
+    error = sample.error
+    if error is not None and not isinstance(error, str):
+        error = error.get("message", str(error)) if isinstance(error, dict) else error.message
+    return SampleView(
+        id=sample.id,
+        epoch=sample.epoch,
+        query=str(metadata.get("query") or prompt),
+        prompt=prompt,
+        output=output,
+        scores={name: (_value(s.value), s.explanation, s.reason) for name, s in scores.items()},
+        metadata={name: dict(s.metadata or {}) for name, s in scores.items()},
+        error=error,
+    )
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return "\n".join(_message_text(m) for m in value)
+
+
+def _message_text(message: Any) -> str:
+    if not isinstance(message, dict):
+        return getattr(message, "text", str(message))
+    content = message.get("content", "")
+    if isinstance(content, str):
+        return content
+    return "\n".join(part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text")
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float):
+        return float(value)
+    if value is None:
+        return math.nan
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What a log says about its configuration
+
+
+def judge_names(log: EvalLog) -> list[str]:
+    """Scorers in the log that report an excellence rate (the judge columns), in the task's order."""
+    if log.results is None:
+        return [s.name for s in (log.eval.scorers or []) if any(m.name == EXCELLENCE for m in s.metrics or [])]
+    return [s.name for s in log.results.scores if EXCELLENCE in s.metrics]
+
+
+def judge_models(log: EvalLog) -> dict[str, str]:
+    """The models (and checkpoints) behind the judges: role -> model id, ``<scorer>.checkpoint`` -> folder name.
+
+    A role bound to several models (a model panel) lists them comma-separated. Checkpoint folders are named by
+    their last path component only, so the same checkpoint on two machines reads the same.
+    """
+    models: dict[str, str] = {}
+    for role, config in (log.eval.model_roles or {}).items():
+        configs = config if isinstance(config, list) else [config]
+        models[role] = ",".join(c.model for c in configs)
+    for spec in log.eval.scorers or []:
+        checkpoint = (spec.options or {}).get("checkpoint")
+        if checkpoint:
+            models[f"{spec.name}.checkpoint"] = Path(str(checkpoint)).name
+    return dict(sorted(models.items()))
+
+
+def principles_sha256(log: EvalLog) -> str | None:
+    """The principles' content hash the task recorded (``metadata["principles_sha256"]``)."""
+    return (log.eval.metadata or {}).get("principles_sha256")
+
+
+def prompt_set_sha256(samples: Sequence[SampleView]) -> str:
+    """SHA-256 over the (id, prompt) pairs a run answered: two runs compare only if they answered the same prompts."""
+    digest = hashlib.sha256()
+    for sample_id, prompt in sorted({(str(s.id), s.prompt) for s in samples}):
+        digest.update(f"{len(sample_id)}:{sample_id}{len(prompt)}:{prompt}".encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """The configuration that decides whether two runs can be ranked together, and the judge set they report.
+
+    Attributes:
+        task: Registry name of the task.
+        task_version: The task's version.
+        prompt_set: Dataset name (``greetings-grpo-test``).
+        prompt_set_sha256: Hash of the prompts answered (:func:`prompt_set_sha256`).
+        prompt_count: Distinct prompts answered.
+        judge_models: :func:`judge_models`.
+        principles_sha256: The principles' content hash.
+        judges: The judge columns (:func:`judge_names`).
+    """
+
+    task: str
+    task_version: int | str
+    prompt_set: str
+    prompt_set_sha256: str
+    prompt_count: int
+    judge_models: dict[str, str]
+    principles_sha256: str | None
+    judges: tuple[str, ...]
+
+    COMPARABILITY = ("task", "task_version", "prompt_set_sha256", "judge_models", "principles_sha256")
+    """Fields that must be equal for two runs to be ranked together."""
+
+    def comparability_key(self) -> tuple[Any, ...]:
+        """The fields of :attr:`COMPARABILITY` as a hashable key."""
+        return tuple(_hashable(getattr(self, name)) for name in self.COMPARABILITY)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "task": self.task,
+            "task_version": self.task_version,
+            "prompt_set": self.prompt_set,
+            "prompt_set_sha256": self.prompt_set_sha256,
+            "prompt_count": self.prompt_count,
+            "judge_models": dict(self.judge_models),
+            "principles_sha256": self.principles_sha256,
+            "judges": list(self.judges),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunConfig:
+        """Inverse of :meth:`as_dict`."""
+        return cls(
+            task=data["task"],
+            task_version=data["task_version"],
+            prompt_set=data["prompt_set"],
+            prompt_set_sha256=data["prompt_set_sha256"],
+            prompt_count=int(data["prompt_count"]),
+            judge_models=dict(data["judge_models"]),
+            principles_sha256=data.get("principles_sha256"),
+            judges=tuple(data["judges"]),
+        )
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(sorted(value.items())) if isinstance(value, dict) else value
+
+
+def run_config(record: LogRecord) -> RunConfig:
+    """The configuration of a run, from its header and samples."""
+    log = record.log
+    metadata = log.eval.metadata or {}
+    return RunConfig(
+        task=log.eval.task,
+        task_version=log.eval.task_version,
+        prompt_set=str(metadata.get("prompt_set") or (log.eval.dataset.name if log.eval.dataset else "") or ""),
+        prompt_set_sha256=prompt_set_sha256(record.samples),
+        prompt_count=len({str(s.id) for s in record.samples}),
+        judge_models=judge_models(log),
+        principles_sha256=principles_sha256(log),
+        judges=tuple(judge_names(log)),
+    )
+
+
+_FIELD_LABELS = {
+    "task": "task",
+    "task_version": "task version",
+    "prompt_set_sha256": "prompt set",
+    "judge_models": "judge models",
+    "principles_sha256": "principles",
+    "judges": "judges",
+}
+
+
+def config_differences(
+    expected: RunConfig, actual: RunConfig, fields: Sequence[str] | None = None, against: str = "expected"
+) -> list[str]:
+    """How ``actual`` differs from ``expected``, one phrase per differing field.
+
+    Args:
+        expected: The reference configuration.
+        actual: The configuration to describe.
+        fields: Fields to compare; default the comparability fields plus ``judges``.
+        against: How to introduce the reference value in the phrase.
+
+    Returns:
+        Phrases like ``judge models: judge=mockllm/b (expected judge=mockllm/a)``; empty when equal.
+    """
+    differences = []
+    for name in fields or (*RunConfig.COMPARABILITY, "judges"):
+        want, got = getattr(expected, name), getattr(actual, name)
+        if _hashable(want) == _hashable(got):
+            continue
+        if name == "prompt_set_sha256":
+            got_text = f"{actual.prompt_set} ({actual.prompt_count} prompts, {got[:12]})"
+            want_text = f"{expected.prompt_set} ({expected.prompt_count} prompts, {want[:12]})"
+        else:
+            got_text, want_text = _describe(got), _describe(want)
+        differences.append(f"{_FIELD_LABELS[name]}: {got_text} ({against} {want_text})")
+    return differences
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items()) or "none"
+    if isinstance(value, tuple | list):
+        return ", ".join(map(str, value)) or "none"
+    if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value):
+        return value[:12]
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Checks
+
+
+def check_finished(log: EvalLog) -> list[str]:
+    """A log must have finished without error and hold results."""
+    if log.status == "error":
+        message = (log.error.message if log.error else "no message").strip().splitlines()
+        return [f"errored: {message[0] if message else 'no message'}"]
+    if log.status != "success":
+        return [f"not finished (status '{log.status}')"]
+    if log.results is None or not log.results.scores:
+        return ["finished without results"]
+    return []
+
+
+def check_samples(record: LogRecord) -> list[str]:
+    """Every sample must be present, error-free and scored by every scorer the header reports."""
+    problems = []
+    errored = [str(s.id) for s in record.samples if s.error]
+    if errored:
+        problems.append(f"{len(errored)} sample(s) errored ({', '.join(errored[:5])})")
+    if not record.samples:
+        problems.append("holds no samples")
+    declared = record.log.eval.dataset.sample_ids if record.log.eval.dataset else None
+    if declared is not None and record.samples:
+        missing = {str(i) for i in declared} - {str(s.id) for s in record.samples}
+        if missing:
+            problems.append(f"{len(missing)} sample(s) of the run are missing from the log")
+    return problems
+
+
+def check_judges(log: EvalLog) -> list[str]:
+    """A leaderboard log must report at least one judge (a scorer with an excellence rate)."""
+    if not judge_names(log):
+        return [f"reports no judge (no scorer with {EXCELLENCE}); task {log.eval.task} is not a leaderboard task"]
+    return []
+
+
+def wilson(successes: int, trials: int) -> tuple[float, float]:
+    """Wilson 95% interval in closed form (what ``harness.metrics.wilson_interval`` computes with scipy)."""
+    if trials == 0:
+        return math.nan, math.nan
+    p = successes / trials
+    z2 = _Z95 * _Z95
+    denominator = 1 + z2 / trials
+    centre = (p + z2 / (2 * trials)) / denominator
+    half = _Z95 * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def judge_figures(samples: Sequence[SampleView], judge: str) -> dict[str, float]:
+    """A judge's figures recomputed from sample scores: rate, 95% interval, scored and unscored counts.
+
+    Epochs are reduced by the mean over the epochs that were scored (Inspect's default reducer); a NaN value is
+    an unscored sample, never a bad one.
+    """
+    by_id: dict[str, list[float]] = {}
+    for sample in samples:
+        if judge in sample.scores:
+            value = sample.scores[judge][0]
+            by_id.setdefault(str(sample.id), []).append(value if isinstance(value, float) else math.nan)
+    reduced = []
+    for values in by_id.values():
+        scored = [v for v in values if not math.isnan(v)]
+        reduced.append(sum(scored) / len(scored) if scored else math.nan)
+    scored = [v for v in reduced if not math.isnan(v)]
+    good = sum(1 for v in scored if v >= 0.5)
+    low, high = wilson(good, len(scored))
+    return {
+        EXCELLENCE: good / len(scored) if scored else math.nan,
+        f"{EXCELLENCE}_ci_low": low,
+        f"{EXCELLENCE}_ci_high": high,
+        "scored": float(len(scored)),
+        "unscored": float(len(reduced) - len(scored)),
+    }
+
+
+def creativity_figures(samples: Sequence[SampleView]) -> dict[str, float]:
+    """The per-sample creativity figures recomputed from sample scores (``mean_length``, clichés)."""
+    values = [s.scores[CREATIVITY][0] for s in samples if isinstance(s.scores.get(CREATIVITY, (None,))[0], dict)]
+    lengths = [float(v["length"]) for v in values if "length" in v]
+    cliches = [float(v["cliches"]) for v in values if "cliches" in v]
+    return {
+        "mean_length": sum(lengths) / len(lengths) if lengths else math.nan,
+        "mean_cliches": sum(cliches) / len(cliches) if cliches else math.nan,
+        "cliche_rate": sum(1 for c in cliches if c > 0) / len(cliches) if cliches else math.nan,
+    }
+
+
+def check_consistency(record: LogRecord) -> list[str]:
+    """The header's results must be what the samples say: a log edited by hand (or by a script) fails here.
+
+    Recomputes every judge's excellence rate, its interval and its scored/unscored counts, and the creativity
+    means, from the sample scores; checks that every judge score carries the header's principles hash.
+    """
+    log = record.log
+    if log.results is None:
+        return []
+    problems = []
+    for score in log.results.scores:
+        logged = {name: m.value for name, m in score.metrics.items()}
+        if EXCELLENCE in logged:
+            figures = judge_figures(record.samples, score.name)
+            logged["scored"] = score.scored_samples if score.scored_samples is not None else figures["scored"]
+            logged["unscored"] = score.unscored_samples or 0
+            names = [EXCELLENCE, f"{EXCELLENCE}_ci_low", f"{EXCELLENCE}_ci_high", "scored", "unscored"]
+        elif score.name == CREATIVITY:
+            figures = creativity_figures(record.samples)
+            names = [n for n in figures if n in logged]
+        else:
+            continue
+        for name in names:
+            if name in logged and not _close(float(logged[name]), figures[name]):
+                problems.append(
+                    f"{score.name} {name} in the header is {logged[name]!r} but the samples give {figures[name]!r}"
+                )
+    expected = principles_sha256(log)
+    if expected:
+        stray = sorted(
+            {
+                str(meta["principles_sha256"])[:12]
+                for s in record.samples
+                for meta in s.metadata.values()
+                if meta.get("principles_sha256") not in (None, expected)
+            }
+        )
+        if stray:
+            problems.append(f"sample scores carry principles {', '.join(stray)}, header says {expected[:12]}")
+    return [f"inconsistent: {p}" for p in problems]
+
+
+def _close(a: float, b: float) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+
+
+def check_leaderboard_log(record: LogRecord) -> list[str]:
+    """Every check a log passes to appear on a leaderboard: finished, samples intact, judges, consistency."""
+    problems = check_finished(record.log)
+    if problems:
+        return problems
+    return check_judges(record.log) + check_samples(record) + check_consistency(record)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Secrets
+
+
+SECRET_KEY = re.compile(
+    r"(^|[_\-.])(api[_\-]?key|apikey|token|access[_\-]?token|secret|secret[_\-]?key|passw(or)?d|credentials?"
+    r"|bearer|cookie|private[_\-]?key|auth|authorization|auth[_\-]?header)$",
+    re.I,
+)
+"""Argument names whose values are never written out (``api_key``, ``hf_token``, ``client_secret``; not
+``max_tokens``)."""
+
+SECRET_PREFIX = re.compile(r"^(sk-|sk_|hf_|ghp_|gho_|ghs_|github_pat_|xox[abps]-|AKIA|ASIA|AIza|glpat-|Bearer\s)")
+"""Prefixes of well-known key and token formats."""
+
+MIN_ENTROPY_BITS = 4.2
+"""Bits per character above which a long unbroken string of letters and digits is taken for a key (a random
+base-62 key has about 5.7; hex digests at most 4; words and paths far less)."""
+
+
+def looks_secret(text: str) -> bool:
+    """True for a string shaped like a key or token: a known prefix, or 24+ unbroken characters mixing letters
+    and digits with high entropy."""
+    text = text.strip()
+    if SECRET_PREFIX.search(text):
+        return True
+    if len(text) < 24 or not re.fullmatch(r"[A-Za-z0-9_\-+/=]+", text):
+        return False
+    if not (re.search(r"\d", text) and re.search(r"[A-Za-z]", text)):
+        return False
+    counts = Counter(text)
+    entropy = -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+    return entropy >= MIN_ENTROPY_BITS
+
+
+REDACTED = "[redacted]"
+
+
+def sanitize(value: Any) -> Any:
+    """A copy of ``value`` fit to publish: secret-named keys dropped, secret-looking strings redacted,
+    credentials and query strings removed from URLs."""
+    if isinstance(value, Mapping):
+        return {str(k): sanitize(v) for k, v in value.items() if not SECRET_KEY.search(str(k))}
+    if isinstance(value, list | tuple):
+        return [sanitize(v) for v in value]
+    if isinstance(value, str):
+        return _sanitize_text(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return _sanitize_text(str(value))
+
+
+def _sanitize_text(text: str) -> str:
+    if looks_secret(text):
+        return REDACTED
+    parsed = urlparse(text)
+    if parsed.scheme in ("http", "https") and (parsed.username or parsed.password or parsed.query):
+        host = parsed.hostname or ""
+        port = f":{parsed.port}" if parsed.port else ""
+        return parsed._replace(netloc=f"{host}{port}", query="").geturl()
+    return text
+
+
+def find_secrets(log: EvalLog) -> list[str]:
+    """Where a log header records something that looks like a secret (model and role arguments, base URLs)."""
+    places: dict[str, Any] = {"model_args": log.eval.model_args or {}, "model_base_url": log.eval.model_base_url}
+    for role, config in (log.eval.model_roles or {}).items():
+        for i, c in enumerate(config if isinstance(config, list) else [config]):
+            places[f"model_roles.{role}[{i}].args"] = c.args or {}
+            places[f"model_roles.{role}[{i}].base_url"] = c.base_url
+    found = []
+    for where, value in places.items():
+        found += _secret_paths(value, where)
+    return found
+
+
+def _secret_paths(value: Any, where: str) -> list[str]:
+    if isinstance(value, Mapping):
+        found = []
+        for key, item in value.items():
+            path = f"{where}.{key}"
+            if SECRET_KEY.search(str(key)) and item not in (None, "", {}, []):
+                found.append(path)
+            else:
+                found += _secret_paths(item, path)
+        return found
+    if isinstance(value, list | tuple):
+        return [p for i, item in enumerate(value) for p in _secret_paths(item, f"{where}[{i}]")]
+    if isinstance(value, str) and value and sanitize(value) != value:
+        return [where]
+    return []
