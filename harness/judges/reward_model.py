@@ -278,6 +278,20 @@ class RewardModel:
             return _CACHE[key]
 
     @classmethod
+    def forget(cls, path: str | Path) -> int:
+        """Drop every cached load of a checkpoint (any device, any dtype), e.g. after retraining overwrote it.
+
+        Returns:
+            How many cached loads were dropped.
+        """
+        resolved = str(Path(path).expanduser().resolve())
+        with _CACHE_LOCK:
+            stale = [key for key in _CACHE if key[0] == resolved]
+            for key in stale:
+                del _CACHE[key]
+        return len(stale)
+
+    @classmethod
     def _load(cls, path: Path, device: str, dtype: str) -> RewardModel:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 

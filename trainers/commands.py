@@ -1,0 +1,131 @@
+"""The ``greetbench train`` command group: ``sft`` and ``rm`` from a preset or a YAML config file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from trainers.config import PRESETS_DIR, ConfigError, TrainConfig, load_config, preset_names
+
+
+def _run_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every training command takes."""
+    options = [
+        click.option(
+            "--config",
+            "config_name",
+            required=True,
+            metavar="PRESET|FILE",
+            help="A bundled preset (see `greetbench train presets`) or a YAML file of config keys.",
+        ),
+        click.option(
+            "--output-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Override the config's output_dir (a rerun on the same folder resumes from its last checkpoint).",
+        ),
+        click.option("--max-steps", type=click.IntRange(min=1), help="Override the config's max_steps."),
+        click.option(
+            "--data-dir",
+            type=click.Path(exists=True, file_okay=False, path_type=Path),
+            help="Override the config's data_dir (default: $GREETBENCH_DATA_DIR or a fetched copy).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _load(cls: type[TrainConfig], name: str, output_dir: Path | None, max_steps: int | None, data_dir: Path | None):
+    try:
+        return load_config(
+            cls,
+            name,
+            output_dir=str(output_dir) if output_dir else None,
+            max_steps=max_steps,
+            data_dir=str(data_dir) if data_dir else None,
+        )
+    except ConfigError as err:
+        raise click.UsageError(str(err)) from None
+
+
+@click.group(name="train")
+def train() -> None:
+    """Train a policy (SFT) or a reward model on the paper's data; each run ends by evaluating what it made."""
+
+
+@train.command("presets")
+def presets_command() -> None:
+    """List the bundled presets."""
+    for name in preset_names():
+        first = (PRESETS_DIR / f"{name}.yaml").read_text(encoding="utf-8").splitlines()[0].lstrip("# ")
+        click.echo(f"{name:32} {first}")
+
+
+@train.command("sft")
+@_run_options
+def sft_command(config_name: str, output_dir: Path | None, max_steps: int | None, data_dir: Path | None) -> None:
+    """Supervised fine-tuning on the SFT pairs, then greeting_generation on the merged policy.
+
+    Leaves <output_dir>/model (a plain checkpoint: `greetbench eval --model hf/<path>`), the Inspect log in
+    <output_dir>/logs, data_report.json and sft_summary.json.
+    """
+    from harness.data import DataError
+    from trainers.sft import SUMMARY_FILENAME, SftConfig, train_sft
+
+    config = _load(SftConfig, config_name, output_dir, max_steps, data_dir)
+    try:
+        final = train_sft(config)
+    except (ConfigError, DataError) as err:
+        raise click.ClickException(str(err)) from None
+    summary = json.loads((config.output_path / SUMMARY_FILENAME).read_text(encoding="utf-8"))
+    click.echo(f"policy     {final}")
+    evaluation = summary["evaluation"]
+    if evaluation is None:
+        click.echo("eval       skipped (eval_limit 0)")
+        return
+    click.echo(f"eval log   {evaluation['log']}  ({evaluation['status']})")
+    for scorer, metrics in evaluation["scores"].items():
+        click.echo(f"  {scorer}: " + ", ".join(f"{name} {value:.4g}" for name, value in metrics.items()))
+    if evaluation["status"] != "success":
+        raise click.ClickException(
+            f"the policy is saved, but its evaluation ended with status {evaluation['status']}: {evaluation['error']}"
+        )
+
+
+@train.command("rm")
+@_run_options
+def rm_command(config_name: str, output_dir: Path | None, max_steps: int | None, data_dir: Path | None) -> None:
+    """Reward-model training on the RM pairs, then pairwise figures, the judge threshold and judge_agreement.
+
+    Leaves <output_dir>/model (a plain one-label checkpoint with greetbench_threshold.json, for the rm judge),
+    rm_report.json / rm_report.md, data_report.json and, when the judge_agreement task is installed, its log.
+    """
+    from harness.data import DataError
+    from trainers.reward import REPORT_JSON, REPORT_MD, RewardConfig, train_reward_model
+
+    config = _load(RewardConfig, config_name, output_dir, max_steps, data_dir)
+    try:
+        final = train_reward_model(config)
+    except (ConfigError, DataError) as err:
+        raise click.ClickException(str(err)) from None
+    report = json.loads((config.output_path / REPORT_JSON).read_text(encoding="utf-8"))
+    threshold = report["threshold"]
+    shown = f"threshold {threshold['threshold']:.6g}" if "error" not in threshold else "NO threshold"
+    click.echo(f"reward model  {final}  ({shown})")
+    click.echo(f"report        {final.parent / REPORT_MD}")
+    for name, figures in report["pairwise"]["subsets"].items():
+        rm, longer = figures["rm_accuracy"], figures["longer_accuracy"]
+        shown = "n/a" if rm is None else f"RM {rm:.3f} vs pick-the-longer {longer:.3f}"
+        click.echo(f"  {name:18} {figures['pairs']:5} pairs  {shown}")
+    click.echo(report["statement"])
+    agreement = report["judge_agreement"]
+    click.echo(f"judge_agreement  {agreement['status']}  {agreement.get('log') or agreement.get('reason', '')}")
+    failed = [f"threshold fitting: {threshold['error']}"] if "error" in threshold else []
+    if agreement["status"] not in ("success", "skipped"):
+        failed.append(f"judge_agreement: {agreement['error'] or agreement['status']}")
+    if failed:
+        raise click.ClickException("the reward model is saved, but " + "; ".join(failed))
