@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 
 from harness.data.commands import data
+from harness.leaderboard.commands import leaderboard
 from harness.principles import DEFAULT_PRINCIPLES
+from trainers.commands import train
 
 DEFAULT_LIMIT = 5
 """Requests in a default run: about two minutes on two CPU cores with the embedded model."""
@@ -20,6 +22,8 @@ def cli() -> None:
 
 
 cli.add_command(data)
+cli.add_command(leaderboard)
+cli.add_command(train)
 
 
 @cli.command("eval")
@@ -54,6 +58,14 @@ cli.add_command(data)
 @click.option("--principles", default=DEFAULT_PRINCIPLES, show_default=True, help="Bundled name or YAML path.")
 @click.option("--log-dir", default="logs", show_default=True, help="Where Inspect writes the log.")
 @click.option("--seed", type=int, default=None, help="Generation seed for policy and judge.")
+@click.option(
+    "-M",
+    "--model-arg",
+    "model_args",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Model argument for the model under test (e.g. -M model_path=./runs/sft/model for an hf/ name).",
+)
 def eval_command(
     model: str,
     judge: str,
@@ -65,6 +77,7 @@ def eval_command(
     principles: str,
     log_dir: str,
     seed: int | None,
+    model_args: tuple[str, ...],
 ) -> None:
     """Run greeting_generation: the model writes greetings, the judge scores them; prints the results."""
     from inspect_ai import eval as inspect_eval
@@ -87,6 +100,7 @@ def eval_command(
         task,
         model=model,
         model_roles={"judge": judge},
+        model_args=_key_values(model_args),
         limit=limit or None,
         log_dir=log_dir,
         seed=seed,
@@ -116,6 +130,13 @@ def fit_rm_threshold(checkpoint: Path, data_dir: Path | None) -> None:
     click.echo(f"stored in {checkpoint}")
 
 
+def _key_values(pairs: tuple[str, ...]) -> dict[str, str]:
+    bad = [p for p in pairs if "=" not in p]
+    if bad:
+        raise click.BadParameter(f"expected KEY=VALUE, got {bad}", param_hint="-M")
+    return dict(p.split("=", 1) for p in pairs)
+
+
 @cli.group()
 def model() -> None:
     """The embedded default model."""
@@ -138,6 +159,35 @@ def model_tiny(dest: Path, kind: str, seed: int) -> None:
     from harness.models import build_tiny_qwen2
 
     click.echo(build_tiny_qwen2(dest, kind, seed=seed))  # type: ignore[arg-type]
+
+
+@cli.command("judge-report")
+@click.argument("logs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--resamples", default=2000, show_default=True, type=click.IntRange(min=0), help="Bootstrap resamples.")
+@click.option("--seed", "bootstrap_seed", default=None, type=int, help="Bootstrap seed (default: the fixed one).")
+def judge_report(logs: tuple[Path, ...], out: Path, resamples: int, bootstrap_seed: int | None) -> None:
+    """Reliability cards per judge from judge_agreement (and judge_probes) logs: LOGS are files or folders."""
+    from harness.agreement import DEFAULT_SEED
+    from harness.report import fmt_estimate, write_judge_report
+
+    try:
+        report = write_judge_report(
+            logs, out, n_resamples=resamples, seed=DEFAULT_SEED if bootstrap_seed is None else bootstrap_seed
+        )
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
+    for card in report.cards:
+        figures = card["slices"]["all"]
+        baseline = figures["baseline"]["figures"] if figures["baseline"] else {}
+        click.echo(
+            f"{card['card']:<28} accuracy {fmt_estimate(figures['judge']['figures']['accuracy'])}  "
+            f"kappa {fmt_estimate(figures['judge']['figures']['kappa'])}  "
+            f"(length rule {fmt_estimate(baseline.get('accuracy'))})  unscored {card['rows']['unscored']}"
+        )
+    for location, why in report.skipped:
+        click.echo(f"skipped {location}: {why}", err=True)
+    click.echo(f"wrote {len(report.cards)} cards; index {report.index}")
 
 
 def main() -> None:
