@@ -15,7 +15,7 @@ Then, on that checkpoint:
    subsets, the pick-the-longer baseline beside each, and the verdict whether the model learned only length;
 2. the good/bad threshold the judge uses, fitted on the eval set's dev split and stored beside the weights
    (:func:`harness.judges.fit_and_save_threshold`);
-3. the ``judge_agreement`` task with ``judges="rm"`` on the eval set's test split, when that task is installed;
+3. the ``judge_agreement`` task with ``judges="rm"`` on the eval set's test split;
 4. ``<output_dir>/rm_report.json`` and ``rm_report.md`` with all of it.
 
 A rerun on the same output folder resumes from its last ``checkpoint-*``.
@@ -24,7 +24,6 @@ A rerun on the same output folder resumes from its last ``checkpoint-*``.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -115,7 +114,7 @@ def train_reward_model(config: RewardConfig, log: Callable[[str], None] | None =
     """Train, save the merged reward model, evaluate it and write its report; resume if interrupted before.
 
     Writes into ``config.output_dir``: ``checkpoint-*``, ``data_report.json``, ``model/`` (the merged checkpoint
-    with its threshold file), ``logs/`` (the judge_agreement log, when that task exists), ``rm_report.json`` and
+    with its threshold file), ``logs/`` (the judge_agreement log), ``rm_report.json`` and
     ``rm_report.md``.
 
     Args:
@@ -247,24 +246,20 @@ def evaluate_reward_model(
 
 
 def run_judge_agreement(config: RewardConfig, checkpoint: Path, data_dir: Path, log: Callable[[str], None]) -> dict:
-    """Run ``greetbench/judge_agreement`` with the RM judge on the eval test split, if the task is installed.
+    """Run ``greetbench/judge_agreement`` with the RM judge on the eval test split.
 
     Returns:
-        ``{"status": ...}`` plus the log path and figures; ``status`` is ``skipped`` (with the reason) when the task
-        does not exist or ``agreement_limit`` is 0, and ``error`` (with the message) when the eval raised.
+        ``{"status": ...}`` plus the log path and figures; ``status`` is ``skipped`` (with the reason) when
+        ``agreement_limit`` is 0, and ``error`` (with the message) when the eval raised.
     """
     if config.agreement_limit == 0:
         return {"status": "skipped", "reason": "agreement_limit is 0"}
-    if importlib.util.find_spec("tasks.judge_agreement") is None:
-        log("judge_agreement: skipped, the task is not installed in this checkout")
-        return {"status": "skipped", "reason": "tasks.judge_agreement is not installed in this checkout"}
     from inspect_ai import eval as inspect_eval
 
     from harness.results import scorer_summaries
+    from tasks.judge_agreement import judge_agreement
 
     try:
-        from tasks.judge_agreement import judge_agreement  # type: ignore[import-not-found]
-
         task = judge_agreement(judges="rm", rm_checkpoint=str(checkpoint), split="test", data_dir=str(data_dir))
         [result] = inspect_eval(
             task,

@@ -25,6 +25,7 @@ from typing import Any
 
 import polars as pl
 
+from harness.creativity import CREATIVITY_FIGURES
 from harness.leaderboard.logs import (
     BASELINE_JUDGES,
     CREATIVITY,
@@ -40,16 +41,7 @@ from harness.leaderboard.logs import (
 from harness.models.null import NULL_MODELS
 from harness.models.provider import EMBEDDED_MODEL
 
-CREATIVITY_COLUMNS = (
-    "mean_length",
-    "mean_cliches",
-    "cliche_rate",
-    "mean_novelty",
-    "distinct_1",
-    "distinct_2",
-    "self_bleu",
-)
-"""The creativity scorer's metrics (``harness.creativity.CREATIVITY_FIGURES``), in their order."""
+CREATIVITY_COLUMNS = CREATIVITY_FIGURES
 
 PROVENANCE_PACKAGES = ("inspect-ai", "greetbench", "torch", "transformers", "polars")
 """Packages whose versions a leaderboard records about the environment that built it."""

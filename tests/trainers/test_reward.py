@@ -4,7 +4,6 @@ judge_agreement; then a resumed run on data with a broken record, which is dropp
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -36,8 +35,6 @@ eval_batch_size: 8
 eval_device: cpu
 agreement_limit: 6
 """
-
-HAS_AGREEMENT = importlib.util.find_spec("tasks.judge_agreement") is not None
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +121,6 @@ def test_pairwise_figures_are_exact(rm_run: tuple[Path, Path, Result], mini_data
     assert f"Does the reward model beat pick-the-longer on the length-controlled subsets? {answer}." in markdown
 
 
-@pytest.mark.skipif(not HAS_AGREEMENT, reason="tasks.judge_agreement is not in this checkout")
 def test_judge_agreement_log_beside_the_checkpoint(rm_run: tuple[Path, Path, Result]) -> None:
     from inspect_ai.log import read_eval_log
 
@@ -152,7 +148,7 @@ def test_rerun_resumes_and_survives_a_broken_record(rm_run: tuple[Path, Path, Re
     )  # reported before training starts
     assert read_threshold(final) is not None
     # The strict harness loaders behind judge_agreement refuse the broken file: reported, not raised.
-    assert report["judge_agreement"]["status"] in ({"error", "success"} if HAS_AGREEMENT else {"skipped"})
+    assert report["judge_agreement"]["status"] in {"error", "success"}
 
 
 def test_forget_drops_cached_loads(tiny_reward_model_dir: Path) -> None:
