@@ -84,7 +84,11 @@ def _slug(text: str) -> str:
 
 
 def card_specs(logs: Sequence[EvalLog]) -> list[CardSpec]:
-    """One spec per judge and distinguishing run; logs are taken as given, oldest first.
+    """One spec per judge and distinguishing run.
+
+    Among logs that differ in nothing that matters for the judge, the card is made from the one with the most
+    samples (the most evidence: a 40-row run that also carried the length baseline must not hide a full run of
+    it), the latest on a tie; the others are listed on the card.
 
     Args:
         logs: Agreement logs, oldest first.
@@ -106,8 +110,14 @@ def card_specs(logs: Sequence[EvalLog]) -> list[CardSpec]:
             key = "-".join([judge, *(_slug(trait[t]) for t in varying)])
             groups[key].append(log)
         for key, group in groups.items():
-            specs.append(CardSpec(key, judge, group[-1], tuple(log.location for log in group[:-1])))
+            chosen = max(reversed(group), key=_sample_count)  # max keeps the first of equals: the latest
+            others = tuple(log.location for log in group if log is not chosen)
+            specs.append(CardSpec(key, judge, chosen, others))
     return specs
+
+
+def _sample_count(log: EvalLog) -> int:
+    return log.results.total_samples if log.results else 0
 
 
 def _arrays(frame: pl.DataFrame, column: str) -> list[Any]:
