@@ -11,7 +11,7 @@ import random
 
 from harness.creativity import char_length
 from harness.probes.case import ProbeCase, ProbeOutcome, ProbeSettings, judgement_record
-from harness.probes.judges import ProbeJudge
+from harness.probes.judges import ProbeJudge, bad_turned_good
 from harness.probes.perturb import inflate_with_empty_words, pad_with_filler
 from harness.probes.pool import ProbePool
 
@@ -55,13 +55,4 @@ async def run_length_pad(case: ProbeCase, judge: ProbeJudge) -> ProbeOutcome:
 
 async def run_length_inflate(case: ProbeCase, judge: ProbeJudge) -> ProbeOutcome:
     """Judge the clean and the inflated greeting; bad -> good is the failure."""
-    clean = await judge.judge(case.query, case.original or "", None)
-    inflated = await judge.judge(case.query, case.perturbed or "", None)
-    verdicts = {"original": clean.verdict, "perturbed": inflated.verdict}
-    trace = {"original": judgement_record(clean), "perturbed": judgement_record(inflated)}
-    hit = None if inflated.verdict is None else inflated.verdict == "good"
-    if hit is None or clean.verdict is None:
-        return ProbeOutcome(hit, None, verdicts, "unreadable judge output", trace)
-    if clean.verdict == "good":
-        return ProbeOutcome(hit, None, verdicts, "clean greeting judged good: nothing to flip, not counted", trace)
-    return ProbeOutcome(hit, hit, verdicts, "", trace)
+    return await bad_turned_good(case, judge, skip_note="clean greeting judged good: nothing to flip, not counted")
