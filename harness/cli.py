@@ -139,15 +139,24 @@ def _key_values(pairs: tuple[str, ...]) -> dict[str, str]:
 
 @cli.group()
 def model() -> None:
-    """The embedded default model."""
+    """The embedded models (the default and the optional 1.5B judge) and tiny test models."""
 
 
 @model.command("prepare")
-def model_prepare() -> None:
-    """Assemble, verify and convert the embedded model once; print its folder."""
-    from harness.models import ensure_embedded_model
+@click.argument("name", default="embedded")
+def model_prepare(name: str) -> None:
+    """Assemble, verify and convert an embedded model once; print its folder.
 
-    click.echo(ensure_embedded_model(progress=True))
+    NAME is an embedded model or its alias: embedded (embedded/qwen2.5-coder-0.5b-instruct, the default) or
+    embedded-1.5b (embedded/qwen2.5-coder-1.5b-instruct, from the embedded-judge extra).
+    """
+    from harness.models import EmbeddedModelError, check_model_name, ensure_embedded_model, resolve_model_name
+
+    try:
+        spec = check_model_name(resolve_model_name(name))
+        click.echo(ensure_embedded_model(progress=True, spec=spec))
+    except (ValueError, EmbeddedModelError) as err:
+        raise click.ClickException(str(err)) from None
 
 
 @model.command("tiny")

@@ -1,29 +1,50 @@
-"""Models greetbench ships: the embedded default (Qwen2.5-Coder-0.5B-Instruct) and its Inspect provider, and tiny
-random models for tests and CPU smoke runs."""
+"""Models greetbench ships: the embedded models (the default Qwen2.5-Coder-0.5B-Instruct and the optional
+Qwen2.5-Coder-1.5B-Instruct judge) and their Inspect provider, and tiny random models for tests and CPU smoke runs."""
 
 from harness.models.embedded import (
+    DEFAULT_SPEC,
     GGUF_SHA256,
     GGUF_SIZE,
     MODEL_DIR_ENV,
+    QWEN_CODER_0_5B,
+    QWEN_CODER_1_5B,
+    SPECS,
     EmbeddedModelError,
+    EmbeddedSpec,
     assemble_gguf,
     converted_model_dir,
     ensure_embedded_model,
     locate_chunks,
 )
-from harness.models.provider import EMBEDDED_MODEL, resolve_model_name
+from harness.models.provider import (
+    EMBEDDED_JUDGE_MODEL,
+    EMBEDDED_MODEL,
+    EMBEDDED_MODELS,
+    check_model_name,
+    embedded_model_id,
+    resolve_model_name,
+)
 from harness.models.tiny import build_tiny_qwen2, build_tiny_tokenizer
 
 __all__ = [
+    "DEFAULT_SPEC",
+    "EMBEDDED_JUDGE_MODEL",
     "EMBEDDED_MODEL",
+    "EMBEDDED_MODELS",
     "GGUF_SHA256",
     "GGUF_SIZE",
     "MODEL_DIR_ENV",
+    "QWEN_CODER_0_5B",
+    "QWEN_CODER_1_5B",
+    "SPECS",
     "EmbeddedModelError",
+    "EmbeddedSpec",
     "assemble_gguf",
     "build_tiny_qwen2",
     "build_tiny_tokenizer",
+    "check_model_name",
     "converted_model_dir",
+    "embedded_model_id",
     "ensure_embedded_model",
     "locate_chunks",
     "resolve_model_name",

@@ -1,4 +1,4 @@
-"""The ``embedded`` provider's class: Inspect's HuggingFaceAPI pointed at the converted embedded model.
+"""The ``embedded`` provider's class: Inspect's HuggingFaceAPI pointed at a converted embedded model.
 
 Imports torch, transformers and Inspect's hf provider at module top, so only
 :mod:`harness.models.provider` imports it, lazily.
@@ -31,9 +31,11 @@ def default_device() -> str:
 
 
 class EmbeddedHuggingFaceAPI(HuggingFaceAPI):
-    """HuggingFaceAPI serving only ``embedded/qwen2.5-coder-0.5b-instruct`` from the converted cache folder.
+    """HuggingFaceAPI serving the embedded models (``embedded/qwen2.5-coder-0.5b-instruct`` and
+    ``embedded/qwen2.5-coder-1.5b-instruct``) from their converted cache folders.
 
-    Defaults (a caller's model_args win): ``model_path`` the converted folder, ``dtype`` bf16, ``device``
+    Defaults (a caller's model_args win): ``model_path`` the named model's converted folder (converted only
+    when no ``model_path`` is given), ``dtype`` bf16, ``device``
     CUDA if available else CPU. ``temperature=0`` decodes greedily (plain HuggingFaceAPI would pass it to a
     sampler, which transformers rejects).
     """
@@ -49,10 +51,13 @@ class EmbeddedHuggingFaceAPI(HuggingFaceAPI):
         """Check the name, make sure the model is converted, then load it through HuggingFaceAPI.
 
         Raises:
-            ValueError: If ``model_name`` is not ``qwen2.5-coder-0.5b-instruct``; nothing is converted.
+            ValueError: If ``model_name`` is not an embedded model's name; nothing is converted.
+            EmbeddedModelError: If the model's chunk packages are missing (naming the extra to install) or
+                its conversion fails.
         """
-        check_model_name(model_name)
-        model_args.setdefault("model_path", str(ensure_embedded_model()))
+        spec = check_model_name(model_name)
+        if "model_path" not in model_args:
+            model_args["model_path"] = str(ensure_embedded_model(spec=spec))
         model_args.setdefault("dtype", DEFAULT_DTYPE)
         model_args.setdefault("device", default_device())
         super().__init__(model_name, base_url=base_url, api_key=api_key, config=config, **model_args)

@@ -1,8 +1,12 @@
-"""Inspect model provider ``embedded``: the embedded default model through Inspect's Hugging Face provider.
+"""Inspect model provider ``embedded``: the embedded models through Inspect's Hugging Face provider.
 
-Use it as ``--model embedded/qwen2.5-coder-0.5b-instruct`` (or the plain alias ``embedded`` wherever a name
-goes through :func:`resolve_model_name`). The first use converts the model once (see
-:func:`harness.models.embedded.ensure_embedded_model`).
+It serves one name per :class:`~harness.models.embedded.EmbeddedSpec`:
+
+- ``embedded/qwen2.5-coder-0.5b-instruct``, the default (alias ``embedded``);
+- ``embedded/qwen2.5-coder-1.5b-instruct``, the judge (alias ``embedded-1.5b``; needs the ``embedded-judge`` extra).
+
+Aliases work wherever a name goes through :func:`resolve_model_name`. The first use of a model converts it
+once (see :func:`harness.models.embedded.ensure_embedded_model`).
 
 Importing this module is cheap: torch, transformers and Inspect's hf provider load only when a model is made.
 """
@@ -11,41 +15,61 @@ from __future__ import annotations
 
 from inspect_ai.model import ModelAPI, modelapi
 
+from harness.models.embedded import DEFAULT_SPEC, QWEN_CODER_1_5B, SPECS, EmbeddedSpec, spec_named
+
 EMBEDDED_PROVIDER = "embedded"
-EMBEDDED_MODEL_NAME = "qwen2.5-coder-0.5b-instruct"
-EMBEDDED_MODEL = f"{EMBEDDED_PROVIDER}/{EMBEDDED_MODEL_NAME}"
-"""The one model name the ``embedded`` provider serves, in Inspect's ``provider/name`` form."""
+
+
+def embedded_model_id(spec: EmbeddedSpec) -> str:
+    """Return the Inspect model name (``embedded/<name>``) that serves ``spec``'s model."""
+    return f"{EMBEDDED_PROVIDER}/{spec.name}"
+
+
+EMBEDDED_MODEL_NAME = DEFAULT_SPEC.name
+EMBEDDED_MODEL = embedded_model_id(DEFAULT_SPEC)
+"""The embedded default model, in Inspect's ``provider/name`` form."""
+EMBEDDED_JUDGE_MODEL = embedded_model_id(QWEN_CODER_1_5B)
+"""The larger embedded model offered as a judge (``embedded-judge`` extra)."""
+EMBEDDED_MODELS: tuple[str, ...] = tuple(embedded_model_id(spec) for spec in SPECS)
+"""Every model name the ``embedded`` provider serves, default first."""
 
 
 def resolve_model_name(name: str) -> str:
-    """Map the plain alias ``embedded`` to :data:`EMBEDDED_MODEL`; return any other name unchanged.
+    """Map an embedded model's alias (``embedded``, ``embedded-1.5b``) to its full name; return others unchanged.
 
     Args:
         name: A model name as a user typed it. Surrounding whitespace is ignored only for the alias check.
 
     Returns:
-        :data:`EMBEDDED_MODEL` for ``"embedded"``, else ``name`` itself (including ``embedded/<other>``,
-        which the provider rejects when the model is made).
+        ``embedded/<name>`` for an alias, else ``name`` itself (including ``embedded/<other>``, which the
+        provider rejects when the model is made).
     """
-    return EMBEDDED_MODEL if name.strip() == EMBEDDED_PROVIDER else name
+    stripped = name.strip()
+    spec = next((spec for spec in SPECS if spec.alias == stripped), None)
+    return embedded_model_id(spec) if spec is not None else name
 
 
-def check_model_name(model_name: str) -> None:
-    """Reject any model name under the ``embedded/`` provider other than the one it serves.
+def check_model_name(model_name: str) -> EmbeddedSpec:
+    """Return the spec of the embedded model ``model_name`` names; reject any other name.
 
     Args:
         model_name: The part after ``embedded/`` (Inspect strips the provider); a full
             ``embedded/...`` name is accepted too.
 
+    Returns:
+        The model's spec.
+
     Raises:
-        ValueError: For any other name, listing the valid one.
+        ValueError: For a name the provider does not serve, listing the valid names and their aliases.
     """
     bare = model_name.removeprefix(f"{EMBEDDED_PROVIDER}/")
-    if bare != EMBEDDED_MODEL_NAME:
+    spec = spec_named(bare)
+    if spec is None:
+        served = ", ".join(f"{embedded_model_id(known)!r} (alias {known.alias!r})" for known in SPECS)
         raise ValueError(
-            f"Unknown embedded model {f'{EMBEDDED_PROVIDER}/{bare}'!r}: the embedded provider serves only "
-            f"{EMBEDDED_MODEL!r} (alias {EMBEDDED_PROVIDER!r})."
+            f"Unknown embedded model {f'{EMBEDDED_PROVIDER}/{bare}'!r}: the embedded provider serves {served}."
         )
+    return spec
 
 
 @modelapi(name=EMBEDDED_PROVIDER)

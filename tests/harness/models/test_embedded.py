@@ -167,17 +167,17 @@ def fake_conversion(tmp_path, monkeypatch):
         kwargs.update(expected_size=size, expected_sha256=digest)
         return real_assemble(chunk_paths, dest, **kwargs)
 
-    def convert(gguf_path, out_dir, *, progress=False):
+    def convert(gguf_path, out_dir, *, spec=embedded.DEFAULT_SPEC, progress=False):
         assert gguf_path.read_bytes() == b"".join(FAKE_CHUNKS)
         calls.append(gguf_path)
         time.sleep(0.2)  # widen the window for a racing second process
         out_dir.mkdir()
         (out_dir / "config.json").write_text("{}")
-        marker = {"gguf_sha256": GGUF_SHA256, "recipe": CONVERSION_RECIPE}
+        marker = {"gguf_sha256": spec.gguf_sha256, "recipe": CONVERSION_RECIPE}
         (out_dir / MARKER_FILENAME).write_text(json.dumps(marker))
         return out_dir
 
-    monkeypatch.setattr(embedded, "locate_chunks", lambda: chunks)
+    monkeypatch.setattr(embedded, "locate_chunks", lambda spec=embedded.DEFAULT_SPEC: chunks)
     monkeypatch.setattr(embedded, "assemble_gguf", assemble)
     monkeypatch.setattr(embedded, "convert_gguf", convert)
     return calls
@@ -264,7 +264,7 @@ def test_provider_defaults_and_overrides(monkeypatch, tmp_path):
     from harness.models import hf_api
 
     seen: list[dict] = []
-    monkeypatch.setattr(hf_api, "ensure_embedded_model", lambda: tmp_path)
+    monkeypatch.setattr(hf_api, "ensure_embedded_model", lambda **kwargs: tmp_path)
     monkeypatch.setattr(HuggingFaceAPI, "__init__", lambda self, model_name, **kwargs: seen.append(kwargs))
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     hf_api.EmbeddedHuggingFaceAPI("qwen2.5-coder-0.5b-instruct")
