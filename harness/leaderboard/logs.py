@@ -37,6 +37,11 @@ import the judges (and torch)."""
 CREATIVITY = "creativity"
 """The creativity scorer's name in logs."""
 
+RM_IDENTITY = "rm_sha256"
+"""Where a reward-model judge records its content identity (``harness.judges.reward_model.IDENTITY_KEYS[0]``):
+in its scorer's header metadata and in every score's metadata. Kept here so that reading logs does not import
+the judges (and torch)."""
+
 TOLERANCE = 1e-9
 """How far a recomputed figure may sit from the logged one (both come from the same float arithmetic)."""
 
@@ -274,21 +279,48 @@ def judge_names(log: EvalLog) -> list[str]:
     return [s.name for s in log.results.scores if EXCELLENCE in s.metrics]
 
 
-def judge_models(log: EvalLog) -> dict[str, str]:
-    """The models (and checkpoints) behind the judges: role -> model id, ``<scorer>.checkpoint`` -> folder name.
+def judge_models(log: EvalLog, samples: Sequence[SampleView] = ()) -> dict[str, str]:
+    """The models (and checkpoints) behind the judges: role -> model id, ``<scorer>.checkpoint`` -> content identity.
 
-    A role bound to several models (a model panel) lists them comma-separated. Checkpoint folders are named by
-    their last path component only, so the same checkpoint on two machines reads the same.
+    A role bound to several models (a model panel) lists them comma-separated. A checkpoint judge is known by
+    what it is, never by its folder (every trainer saves to ``<output_dir>/model``): ``sha256:<identity>`` from
+    :func:`checkpoint_identity`, so the same checkpoint under any folder name, on any machine, reads the same.
+    A checkpoint whose log records no identity (a log from before identities were recorded) reads
+    ``unidentified:<eval id>``: it matches no other run, since nothing shows it is the same judge.
+
+    Args:
+        log: The log (its header is enough when it records the identity there).
+        samples: The log's samples, read when the header lacks the identity.
     """
     models: dict[str, str] = {}
     for role, config in (log.eval.model_roles or {}).items():
         configs = config if isinstance(config, list) else [config]
         models[role] = ",".join(c.model for c in configs)
     for spec in log.eval.scorers or []:
-        checkpoint = (spec.options or {}).get("checkpoint")
-        if checkpoint:
-            models[f"{spec.name}.checkpoint"] = Path(str(checkpoint)).name
+        if (spec.options or {}).get("checkpoint"):
+            identity = checkpoint_identity(log, spec.name, [s.metadata.get(spec.name) or {} for s in samples])
+            models[f"{spec.name}.checkpoint"] = f"sha256:{identity}" if identity else f"unidentified:{log.eval.eval_id}"
     return dict(sorted(models.items()))
+
+
+def checkpoint_identity(log: EvalLog, scorer: str, score_metadata: Iterable[Mapping[str, Any]] = ()) -> str | None:
+    """The content identity a checkpoint judge recorded (:data:`RM_IDENTITY`), or None when it recorded none.
+
+    Read from the scorer's header metadata first, else from its scores' metadata. Scores that disagree (which
+    one run of the judge never writes) give all their identities, sorted and comma-joined: a value no other run
+    shares.
+
+    Args:
+        log: The log.
+        scorer: The judge's scorer name.
+        score_metadata: That scorer's metadata from each sample (empty dicts for samples it did not score).
+    """
+    spec = next((s for s in log.eval.scorers or [] if s.name == scorer), None)
+    header = (spec.metadata or {}).get(RM_IDENTITY) if spec else None
+    if header:
+        return str(header)
+    found = sorted({str(m[RM_IDENTITY]) for m in score_metadata if m.get(RM_IDENTITY)})
+    return ",".join(found) or None
 
 
 def principles_sha256(log: EvalLog) -> str | None:
@@ -377,7 +409,7 @@ def run_config(record: LogRecord) -> RunConfig:
         prompt_set=str(metadata.get("prompt_set") or (log.eval.dataset.name if log.eval.dataset else "") or ""),
         prompt_set_sha256=prompt_set_sha256(record.samples),
         prompt_count=len({str(s.id) for s in record.samples}),
-        judge_models=judge_models(log),
+        judge_models=judge_models(log, record.samples),
         principles_sha256=principles_sha256(log),
         judges=tuple(judge_names(log)),
     )

@@ -11,7 +11,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +25,7 @@ from harness.agreement import (
     length_strata,
 )
 from harness.judges.registry import JUDGES
+from harness.leaderboard.logs import checkpoint_identity
 from harness.report.logs import log_path, log_sha256
 from harness.report.table import LENGTH_SCORER, PROBE_SCORER, probe_defended, probe_judge
 
@@ -66,17 +66,33 @@ class CardSpec:
     superseded: tuple[str, ...] = ()
 
 
+RM_IDENTITY_CHARS = 16
+"""Hex characters of a reward model's identity kept in its trait (and so in a card's name): 64 bits."""
+
+
 def run_traits(log: EvalLog) -> dict[str, str]:
-    """The traits of an agreement run that can distinguish two cards of one judge."""
+    """The traits of an agreement run that can distinguish two cards of one judge.
+
+    The reward model is known by its content identity (weights and threshold), never by its folder name, so two
+    reward models saved as ``<out>/model`` get two cards and neither supersedes the other. A run that names a
+    checkpoint but records no identity (an older log) gets a trait of its own (its eval id): nothing shows it
+    is the same judge as another run.
+    """
     args = log.eval.task_args or {}
     roles = {role: config.model for role, config in (log.eval.model_roles or {}).items()}
-    checkpoint = args.get("rm_checkpoint")
     return {
         "split": str(args.get("split") or (log.eval.metadata or {}).get("split") or "test"),
         "judge_model": str(roles.get("judge", "")),
         "principles": str(args.get("principles") or ""),
-        "rm_checkpoint": Path(str(checkpoint)).name if checkpoint else "",
+        "rm_checkpoint": _rm_trait(log) if args.get("rm_checkpoint") else "",
     }
+
+
+def _rm_trait(log: EvalLog) -> str:
+    judge = JUDGES["rm"][0]
+    scores = [(sample.scores or {}).get(judge) for sample in log.samples or []]
+    identity = checkpoint_identity(log, judge, [(score.metadata or {}) if score else {} for score in scores])
+    return f"rm-{identity[:RM_IDENTITY_CHARS]}" if identity else f"unidentified-{log.eval.eval_id}"
 
 
 def _slug(text: str) -> str:
@@ -153,7 +169,18 @@ def _slice_figures(rows: pl.DataFrame, has_scores: bool, n_resamples: int, seed:
 
 def _score_metadata(log: EvalLog, judge: str) -> dict[str, Any]:
     """Threshold and fit provenance from the first sample's score of ``judge`` (what every sample shares)."""
-    keep = ("threshold", "threshold_source", "fit_on", "split_digest", "checkpoint", "principles", "principles_sha256")
+    keep = (
+        "threshold",
+        "threshold_source",
+        "fit_on",
+        "split_digest",
+        "checkpoint",
+        "rm_sha256",
+        "rm_weights_sha256",
+        "rm_threshold_sha256",
+        "principles",
+        "principles_sha256",
+    )
     for sample in log.samples or []:
         score = (sample.scores or {}).get(judge)
         if score is not None and score.metadata:
