@@ -18,6 +18,14 @@ The percentile method was chosen over BCa because BCa needs a jackknife over eve
 every figure, for n up to 2,000 rows and a dozen slices per card) and returns NaN as soon as one jackknife or
 bootstrap value is undefined, which happens routinely for precision and MCC on small slices.
 
+Epochs: when a log scores each sample several times, its epoch rows are not independent draws, and resampling
+them as rows would make intervals too narrow. Pass ``clusters`` (the sample id of each row): the bootstrap then
+resamples sample ids and takes all their rows (a cluster bootstrap); with one row per id it is the row bootstrap.
+
+Judge against baseline: :func:`paired_difference` computes both raters' figures on the *same* resamples and gives
+the percentile interval of their per-resample difference (judge minus baseline), which is the interval the
+question "does the judge beat the length rule?" needs; two separate intervals ignore that the two are correlated.
+
 Degenerate resamples: a resample in which a figure is undefined (e.g. no predicted positives for precision) is
 dropped from that figure's bootstrap distribution, and the interval is the percentile interval of the remaining
 resamples, i.e. conditional on the figure being defined, like the point estimate. The number dropped is reported
@@ -99,7 +107,13 @@ def _ratio(numerator: NDArray[np.float64], denominator: NDArray[np.float64]) -> 
 
 def _confusion_figures(verdicts: NDArray[Any], labels: NDArray[Any], axis: int = -1) -> NDArray[np.float64]:
     """Accuracy, precision, recall, F1, kappa, MCC along ``axis``, stacked on a new first axis (NaN = undefined)."""
-    tp, fp, fn, tn = _counts(verdicts, labels, axis)
+    return _figures_from_counts(*_counts(verdicts, labels, axis))
+
+
+def _figures_from_counts(
+    tp: NDArray[np.float64], fp: NDArray[np.float64], fn: NDArray[np.float64], tn: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """The six confusion figures from the four (possibly weighted) counts, stacked on a new first axis."""
     n = tp + fp + fn + tn
     accuracy = _ratio(tp + tn, n)
     precision = _ratio(tp, tp + fp)
@@ -281,11 +295,161 @@ def _scored_rows(
     return v, y[keep], s, int((~keep).sum())
 
 
+def cluster_codes(clusters: Sequence[Any] | None, n: int) -> NDArray[np.intp] | None:
+    """Codes ``0..K-1`` of each row's cluster (first appearance order), or None when no clustering is needed.
+
+    Edge cases: None, or every row its own cluster (one epoch per sample), gives None: the plain row bootstrap,
+    which is the same thing and keeps single-epoch figures exactly as they were.
+
+    Args:
+        clusters: One hashable id per row (e.g. the sample id, shared by a sample's epochs), or None.
+        n: The number of rows.
+
+    Raises:
+        ValueError: ``clusters`` does not have ``n`` entries.
+    """
+    if clusters is None:
+        return None
+    if len(clusters) != n:
+        raise ValueError(f"{len(clusters)} cluster ids for {n} rows")
+    codes: dict[Any, int] = {}
+    index = np.asarray([codes.setdefault(c, len(codes)) for c in clusters], dtype=np.intp)
+    return None if len(codes) == n else index
+
+
+def _weighted_figures(
+    weights: NDArray[np.float64], v: NDArray[np.float64], y: NDArray[np.float64], s: NDArray[np.float64] | None
+) -> NDArray[np.float64]:
+    """The figures of :func:`_rater_statistic` with row weights (``(..., n)``: how often a resample holds a row).
+
+    A resample that holds a row ``w`` times counts it ``w`` times, so these equal the unweighted figures on the
+    expanded rows. AUC is the weighted Mann-Whitney statistic over the rows sorted once by score (ties half).
+    """
+    tp, fp = weights @ (v * y), weights @ (v * (1 - y))
+    fn, tn = weights @ ((1 - v) * y), weights @ ((1 - v) * (1 - y))
+    figures = _figures_from_counts(tp, fp, fn, tn)
+    if s is None:
+        return np.concatenate([figures, np.full((1, *figures.shape[1:]), np.nan)])
+    order = np.argsort(s, kind="stable")
+    sorted_scores = s[order]
+    starts = np.flatnonzero(np.r_[True, sorted_scores[1:] != sorted_scores[:-1]])
+    w, yy = weights[..., order], y[order]
+    good = np.add.reduceat(w * yy, starts, axis=-1)
+    bad = np.add.reduceat(w * (1 - yy), starts, axis=-1)
+    below = np.cumsum(bad, axis=-1) - bad  # bad weight strictly below each distinct score
+    u = np.sum(good * (below + 0.5 * bad), axis=-1)
+    auc = _ratio(u, good.sum(axis=-1) * bad.sum(axis=-1))
+    return np.concatenate([figures, auc[np.newaxis]])
+
+
+def _rater_statistic(
+    v: NDArray[np.float64], y: NDArray[np.float64], s: NDArray[np.float64] | None, axis: int = -1
+) -> NDArray[np.float64]:
+    """The :data:`FIGURES` of one rater along ``axis``, stacked on a new first axis; AUC NaN without scores."""
+    figures = _confusion_figures(v, y, axis)
+    auc = np.full((1, *figures.shape[1:]), np.nan) if s is None else _auc(s, y, axis)[np.newaxis]
+    return np.concatenate([figures, auc])
+
+
+Rater = tuple[NDArray[np.float64], NDArray[np.float64] | None]
+"""One rater's verdicts (0/1) and optional finite scores on the rows of a joint bootstrap."""
+
+
+def _joint_bootstrap(
+    raters: Sequence[Rater],
+    y: NDArray[np.float64],
+    codes: NDArray[np.intp] | None,
+    n_resamples: int,
+    seed: int,
+    confidence: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
+    """Point figures and bootstrap distributions of several raters on the *same* resamples of the same rows.
+
+    One index vector per resample is drawn (``scipy.stats.bootstrap``, paired) and every rater's figures are
+    computed on it, so differences between raters can be read off resample by resample. Without ``codes`` the
+    rows are resampled (scipy's paired resampling of the row indices: the same draws as resampling the data
+    arrays together); with ``codes`` whole clusters are resampled, each bringing all its rows.
+
+    Returns:
+        ``(points, distribution)``: points of shape ``(raters, len(FIGURES))``; the distribution of shape
+        ``(raters, len(FIGURES), n_resamples)``, or None when there is nothing to resample (``n_resamples`` 0,
+        or fewer than two rows or clusters).
+    """
+    points = np.stack([_rater_statistic(v, y, s) for v, s in raters])
+    codes = np.arange(len(y)) if codes is None else codes  # unclustered: every row is its own cluster
+    units = int(codes.max()) + 1
+    if n_resamples <= 0 or units < 2:  # scipy needs two units to resample
+        return points, None
+
+    def statistic(index: NDArray[np.intp], axis: int = -1) -> NDArray[np.float64]:
+        # Figures from draw counts rather than from gathered copies of the rows: the same numbers (a row drawn
+        # w times counts w times), and no per-resample sort for AUC, about 3.5x faster on 800 rows.
+        batch = np.atleast_2d(index)
+        offsets = batch + units * np.arange(batch.shape[0])[:, np.newaxis]
+        counts = np.bincount(offsets.ravel(), minlength=units * batch.shape[0]).reshape(-1, units)
+        weights = counts[:, codes].astype(np.float64)  # a cluster drawn w times brings all its rows w times
+        out = np.concatenate([_weighted_figures(weights, v, y, s) for v, s in raters])
+        return out[:, 0] if np.ndim(index) == 1 else out
+
+    # Bound the (resamples x rows) weight matrix: about 16 MB of float64 per batch.
+    batch = None if len(y) * n_resamples <= 2_000_000 else max(1, 2_000_000 // len(y))
+    with warnings.catch_warnings():  # NaN resamples are handled by the caller, not by scipy's interval
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        result = stats.bootstrap(
+            (np.arange(units),),
+            statistic,
+            n_resamples=n_resamples,
+            batch=batch,
+            paired=True,
+            vectorized=True,
+            confidence_level=confidence,
+            method=BOOTSTRAP_METHOD,
+            rng=np.random.default_rng(seed),
+        )
+    distribution = np.asarray(result.bootstrap_distribution).reshape(len(raters), len(FIGURES), -1)
+    return points, distribution
+
+
+def _bootstrap_info(n_resamples: int, seed: int, confidence: float, codes: NDArray[np.intp] | None) -> dict[str, Any]:
+    return {
+        "method": BOOTSTRAP_METHOD,
+        "paired": True,
+        "resamples": n_resamples,
+        "seed": seed,
+        "confidence": confidence,
+        "max_undefined_share": MAX_UNDEFINED_SHARE,
+        "resampled": "rows" if codes is None else "clusters",
+        "clusters": None if codes is None else int(codes.max()) + 1,
+    }
+
+
+def _estimates(
+    names: Sequence[str], points: NDArray[np.float64], distribution: NDArray[np.float64] | None, confidence: float
+) -> dict[str, Estimate]:
+    """Figure name -> estimate from one rater's points and distribution (rows in :data:`FIGURES` order)."""
+    out = {}
+    for name in names:
+        i = FIGURES.index(name)
+        value = _point(float(points[i]))
+        low, high, undefined = (None, None, 0)
+        if distribution is not None:
+            low, high, undefined = _nan_percentile_interval(distribution[i], confidence)
+        if value is None:
+            low = high = None
+        out[name] = Estimate(value, low, high, undefined)
+    return out
+
+
+def _has_auc(s: NDArray[np.float64] | None) -> bool:
+    return s is not None and len(s) > 0 and bool(np.all(np.isfinite(s)))
+
+
 def agreement_figures(
     verdicts: Sequence[float | int | None] | ArrayLike,
     labels: ArrayLike,
     scores: Sequence[float | None] | ArrayLike | None = None,
     *,
+    clusters: Sequence[Any] | None = None,
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
     confidence: float = CONFIDENCE,
@@ -298,12 +462,15 @@ def agreement_figures(
         - Undefined figures and degenerate resamples: see the module docstring.
         - AUC needs a finite score on every scored row; if any scored row lacks one, AUC is None (a subset AUC
           would not be on the same rows as the other figures).
-        - ``n_resamples=0``, or fewer than two scored rows, gives point estimates only.
+        - ``n_resamples=0``, or fewer than two scored rows (clusters), gives point estimates only.
+        - ``clusters`` with every row its own cluster is the plain row bootstrap (same intervals as without).
 
     Args:
         verdicts: 1 (good), 0 (bad) or None (unscored), one per row.
         labels: 1 or 0, one per row.
         scores: Optional continuous scores (higher = better; e.g. reward or length), one per row.
+        clusters: Optional cluster id per row (the sample id when a log has several epochs): the bootstrap then
+            resamples clusters and takes all their rows, since epochs of one sample are not independent rows.
         n_resamples: Bootstrap resamples.
         seed: Bootstrap seed.
         confidence: Two-sided confidence level.
@@ -315,55 +482,156 @@ def agreement_figures(
         ValueError: Lengths differ, or a label or verdict is not 0/1.
     """
     v, y, s, unscored = _scored_rows(verdicts, labels, scores)
-    with_auc = s is not None and len(s) > 0 and bool(np.all(np.isfinite(s)))
+    keep = ~np.isnan(_floats(verdicts))
+    if clusters is not None and len(clusters) != len(keep):
+        raise ValueError(f"{len(clusters)} cluster ids for {len(keep)} rows")
+    codes = cluster_codes(None if clusters is None else [c for c, k in zip(clusters, keep, strict=True) if k], len(v))
     names = [name for name in FIGURES if name != "auc" or scores is not None]
-    bootstrap_info = {
-        "method": BOOTSTRAP_METHOD,
-        "paired": True,
-        "resamples": n_resamples,
-        "seed": seed,
-        "confidence": confidence,
-        "max_undefined_share": MAX_UNDEFINED_SHARE,
-    }
-    n = len(v)
-    if n == 0:
+    info = _bootstrap_info(n_resamples, seed, confidence, codes)
+    if len(v) == 0:
         figures = {name: Estimate(None) for name in names}
-        return AgreementFigures(0, unscored, 0, 0, {"tp": 0, "fp": 0, "fn": 0, "tn": 0}, figures, bootstrap_info)
+        return AgreementFigures(0, unscored, 0, 0, {"tp": 0, "fp": 0, "fn": 0, "tn": 0}, figures, info)
+    points, distribution = _joint_bootstrap([(v, s if _has_auc(s) else None)], y, codes, n_resamples, seed, confidence)
+    figures = _estimates(names, points[0], None if distribution is None else distribution[0], confidence)
+    return AgreementFigures(len(v), unscored, int(y.sum()), int(v.sum()), confusion_counts(v, y), figures, info)
 
-    def statistic(*data: NDArray[np.float64], axis: int = -1) -> NDArray[np.float64]:
-        values = _confusion_figures(data[0], data[1], axis)
-        if with_auc:
-            values = np.concatenate([values, _auc(data[2], data[1], axis)[np.newaxis]])
-        return values
 
-    data: tuple[NDArray[np.float64], ...] = (v, y, s) if with_auc else (v, y)  # type: ignore[assignment]
-    points = statistic(*data)
-    intervals: list[tuple[float | None, float | None, int]] = [(None, None, 0)] * len(points)
-    if n_resamples > 0 and n >= 2:  # scipy needs two rows to resample
-        with warnings.catch_warnings():  # NaN resamples are handled below, not by scipy's interval
-            warnings.simplefilter("ignore", stats.DegenerateDataWarning)
-            result = stats.bootstrap(
-                data,
-                statistic,
-                n_resamples=n_resamples,
-                paired=True,
-                vectorized=True,
-                confidence_level=confidence,
-                method=BOOTSTRAP_METHOD,
-                rng=np.random.default_rng(seed),
-            )
-        distribution = np.asarray(result.bootstrap_distribution).reshape(len(points), -1)
-        intervals = [_nan_percentile_interval(row, confidence) for row in distribution]
-    figures: dict[str, Estimate] = {}
-    for name, point, (low, high, undefined) in zip(names, points, intervals, strict=False):
-        value = _point(float(point))
-        if value is None:
-            low = high = None
-        figures[name] = Estimate(value, low, high, undefined)
-    if scores is not None and not with_auc:
-        figures["auc"] = Estimate(None)
-    counts = confusion_counts(v, y)
-    return AgreementFigures(n, unscored, int(y.sum()), int(v.sum()), counts, figures, bootstrap_info)
+DIFFERENCE_FIGURES = ("accuracy", "kappa", "auc")
+"""The figures :func:`paired_difference` gives a judge-minus-baseline interval for (``auc`` only with both scores)."""
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """A judge against a baseline on the same rows and the same resamples, and their difference.
+
+    Attributes:
+        n: Rows where both gave a verdict (the rows of every figure here).
+        judge: The judge's figures on those rows (``unscored``: rows the judge left unscored).
+        baseline: The baseline's figures on those rows (``unscored``: rows the judge scored and it did not).
+        difference: Figure name (:data:`DIFFERENCE_FIGURES`) -> judge minus baseline, with the percentile interval
+            of the per-resample differences; a resample where either figure is undefined is dropped (counted).
+        bootstrap: How the intervals were made (as in :class:`AgreementFigures`).
+    """
+
+    n: int
+    judge: AgreementFigures
+    baseline: AgreementFigures
+    difference: dict[str, Estimate]
+    bootstrap: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy."""
+        return {
+            "n": self.n,
+            "judge": self.judge.to_dict(),
+            "baseline": self.baseline.to_dict(),
+            "difference": {name: estimate.to_dict() for name, estimate in self.difference.items()},
+            "bootstrap": dict(self.bootstrap),
+        }
+
+
+def paired_difference(
+    verdicts: Sequence[float | int | None] | ArrayLike,
+    baseline_verdicts: Sequence[float | int | None] | ArrayLike,
+    labels: ArrayLike,
+    scores: Sequence[float | None] | ArrayLike | None = None,
+    baseline_scores: Sequence[float | None] | ArrayLike | None = None,
+    *,
+    clusters: Sequence[Any] | None = None,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+    confidence: float = CONFIDENCE,
+) -> PairedDifference:
+    """Judge minus baseline (accuracy, kappa; AUC where both have scores), each with a paired bootstrap interval.
+
+    Both raters' figures come from one bootstrap: every resample's judge figure and baseline figure are on the
+    same rows, so the interval of their difference accounts for the two being correlated (the same hard rows
+    trip both); two separate intervals would not answer "does the judge beat the baseline". With the same rows,
+    seed and resamples, the judge's and baseline's intervals equal those of :func:`agreement_figures`.
+
+    Edge cases:
+        - Only rows where both verdicts are given count; the others are counted as unscored.
+        - A difference is None when either figure is undefined on the rows; resamples where either is undefined
+          are dropped and counted, and with more than :data:`MAX_UNDEFINED_SHARE` of them there is no interval.
+        - AUC's difference needs finite scores from both on every row; otherwise it is None (listed only when
+          both ``scores`` and ``baseline_scores`` are given).
+
+    Args:
+        verdicts: The judge's verdicts, 1/0/None per row.
+        baseline_verdicts: The baseline's verdicts (e.g. the length rule), 1/0/None per row.
+        labels: 1 or 0 per row.
+        scores: The judge's optional scores (e.g. P(good) or reward).
+        baseline_scores: The baseline's optional scores (e.g. length).
+        clusters: Optional cluster id per row (see :func:`agreement_figures`).
+        n_resamples: Bootstrap resamples.
+        seed: Bootstrap seed.
+        confidence: Two-sided confidence level.
+
+    Returns:
+        The comparison.
+
+    Raises:
+        ValueError: Lengths differ, or a label or verdict is not 0/1.
+    """
+    judge_raw, base_raw = _floats(verdicts), _floats(baseline_verdicts)
+    y_all = np.asarray(labels, dtype=np.float64)
+    if not (judge_raw.shape == base_raw.shape == y_all.shape) or y_all.ndim != 1:
+        raise ValueError("verdicts, baseline verdicts and labels must have one entry per row")
+    if clusters is not None and len(clusters) != len(y_all):
+        raise ValueError(f"{len(clusters)} cluster ids for {len(y_all)} rows")
+    both = ~np.isnan(judge_raw) & ~np.isnan(base_raw)
+    pick = np.flatnonzero(both)
+
+    def rows(values: Sequence[float | None] | ArrayLike | None) -> NDArray[np.float64] | None:
+        if values is None:
+            return None
+        array = _floats(values)
+        if array.shape != y_all.shape:
+            raise ValueError(f"{array.shape} scores but {y_all.shape} labels")
+        return array[pick]
+
+    v, b, y = _as_binary(judge_raw[pick], "verdicts"), _as_binary(base_raw[pick], "baseline verdicts"), y_all[pick]
+    _as_binary(y, "labels")
+    s, sb = rows(scores), rows(baseline_scores)
+    codes = cluster_codes(None if clusters is None else [clusters[i] for i in pick], len(pick))
+    info = _bootstrap_info(n_resamples, seed, confidence, codes)
+    judge_unscored = int(np.isnan(judge_raw).sum())
+    base_unscored = int((~np.isnan(judge_raw) & np.isnan(base_raw)).sum())
+    names = [n for n in FIGURES if n != "auc" or scores is not None]
+    base_names = [n for n in FIGURES if n != "auc" or baseline_scores is not None]
+    diff_names = [n for n in DIFFERENCE_FIGURES if n != "auc" or (scores is not None and baseline_scores is not None)]
+    if len(y) == 0:
+        empty = {"tp": 0, "fp": 0, "fn": 0, "tn": 0}
+        return PairedDifference(
+            0,
+            AgreementFigures(0, judge_unscored, 0, 0, empty, {n: Estimate(None) for n in names}, info),
+            AgreementFigures(0, base_unscored, 0, 0, dict(empty), {n: Estimate(None) for n in base_names}, info),
+            {n: Estimate(None) for n in diff_names},
+            info,
+        )
+    raters = [(v, s if _has_auc(s) else None), (b, sb if _has_auc(sb) else None)]
+    points, distribution = _joint_bootstrap(raters, y, codes, n_resamples, seed, confidence)
+    judge = AgreementFigures(
+        len(y),
+        judge_unscored,
+        int(y.sum()),
+        int(v.sum()),
+        confusion_counts(v, y),
+        _estimates(names, points[0], None if distribution is None else distribution[0], confidence),
+        info,
+    )
+    baseline = AgreementFigures(
+        len(y),
+        base_unscored,
+        int(y.sum()),
+        int(b.sum()),
+        confusion_counts(b, y),
+        _estimates(base_names, points[1], None if distribution is None else distribution[1], confidence),
+        info,
+    )
+    delta = points[0] - points[1]  # NaN where either is undefined
+    spread = None if distribution is None else distribution[0] - distribution[1]
+    return PairedDifference(len(y), judge, baseline, _estimates(diff_names, delta, spread, confidence), info)
 
 
 def _nan_percentile_interval(
@@ -435,6 +703,7 @@ def length_strata(
     scores: Sequence[float | None] | ArrayLike | None = None,
     baseline_verdicts: Sequence[float | int | None] | ArrayLike | None = None,
     *,
+    clusters: Sequence[Any] | None = None,
     strata: int = STRATA,
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
@@ -454,6 +723,7 @@ def length_strata(
         labels: The labels.
         scores: Optional judge scores (for AUC within strata).
         baseline_verdicts: Optional verdicts of a baseline on the same rows (e.g. the length rule).
+        clusters: Optional cluster id per row (sample ids of a several-epoch log; see :func:`agreement_figures`).
         strata: Number of strata.
         n_resamples: Bootstrap resamples per stratum.
         seed: Bootstrap seed.
@@ -471,10 +741,13 @@ def length_strata(
     place = np.searchsorted(np.asarray(edges), length_array, side="left") if edges else np.zeros(len(y), dtype=int)
     s = None if scores is None else _floats(scores)
     b = None if baseline_verdicts is None else _floats(baseline_verdicts)
+    if clusters is not None and len(clusters) != len(y):
+        raise ValueError(f"{len(clusters)} cluster ids for {len(y)} rows")
     out = []
     for k in range(strata if edges else 1):
         rows = scored & (place == k)
         found = length_array[rows]
+        ids = None if clusters is None else [clusters[i] for i in np.flatnonzero(rows)]
         out.append(
             LengthStratum(
                 index=k + 1,
@@ -483,9 +756,16 @@ def length_strata(
                 min_length=float(found.min()) if found.size else None,
                 max_length=float(found.max()) if found.size else None,
                 figures=agreement_figures(
-                    raw[rows], y[rows], None if s is None else s[rows], n_resamples=n_resamples, seed=seed
+                    raw[rows],
+                    y[rows],
+                    None if s is None else s[rows],
+                    clusters=ids,
+                    n_resamples=n_resamples,
+                    seed=seed,
                 ),
-                baseline=None if b is None else agreement_figures(b[rows], y[rows], n_resamples=n_resamples, seed=seed),
+                baseline=None
+                if b is None
+                else agreement_figures(b[rows], y[rows], clusters=ids, n_resamples=n_resamples, seed=seed),
             )
         )
     return out

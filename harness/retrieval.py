@@ -226,6 +226,7 @@ class Retriever:
             raise ValueError("the retrieval corpus is empty")
         self.encoder = encoder
         self.matrix = embed_corpus([query for query, _ in self.examples], encoder, cache=cache)
+        self._bare_responses = tuple(_bare(response) for _, response in self.examples)
 
     @classmethod
     def from_pairs(
@@ -249,11 +250,28 @@ class Retriever:
     def __len__(self) -> int:
         return len(self.examples)
 
-    def top_k(self, query: str, k: int = 3, *, exclude_exact: bool = True) -> list[Example]:
-        """The ``k`` examples whose requests are most similar to ``query``; see :meth:`top_k_many`."""
-        return self.top_k_many([query], k, exclude_exact=exclude_exact)[0]
+    def top_k(
+        self, query: str, k: int = 3, *, exclude_exact: bool = True, response: str | None = None
+    ) -> list[Example]:
+        """The ``k`` examples whose requests are most similar to ``query``; see :meth:`top_k_many`.
 
-    def top_k_many(self, queries: Sequence[str], k: int = 3, *, exclude_exact: bool = True) -> list[list[Example]]:
+        Args:
+            query: The request being judged.
+            k: Examples wanted.
+            exclude_exact: Whether to drop examples whose request equals the query.
+            response: The response being judged, if any: examples with the same response are dropped.
+        """
+        responses = None if response is None else [response]
+        return self.top_k_many([query], k, exclude_exact=exclude_exact, responses=responses)[0]
+
+    def top_k_many(
+        self,
+        queries: Sequence[str],
+        k: int = 3,
+        *,
+        exclude_exact: bool = True,
+        responses: Sequence[str | None] | None = None,
+    ) -> list[list[Example]]:
         """The ``k`` most similar examples for each query, best first, encoding all queries in one batch.
 
         ``exclude_exact`` drops every example whose request equals the query (after stripping whitespace). Keep it
@@ -261,28 +279,58 @@ class Retriever:
         the judged query's own training pair would hand the judge the labelled answer itself (often the very
         response under judgement) as its "reference", and agreement would measure that leak, not judgement.
 
+        The query exclusion alone is not enough: the same greeting also occurs under *other* requests (16 of the
+        809 good rows of the shared eval set are an RM-train chosen response filed under another query), so the
+        judge could still be shown the greeting it is judging as a "good example". ``responses`` closes that:
+        every example whose response equals the judged response, compared with :func:`same_text` (all whitespace
+        removed), is dropped too, whatever ``exclude_exact`` says.
+
         Args:
             queries: The requests being judged.
             k: Examples per query; ``k <= 0`` gives none, and fewer than ``k`` come back when the corpus (after
                 exclusion) is smaller. Ties keep corpus order.
             exclude_exact: Whether to drop examples whose request equals the query.
+            responses: The judged response of each query (None, or a None entry, excludes no response).
 
         Returns:
             One list of examples per query, in query order.
+
+        Raises:
+            ValueError: ``responses`` is given with a different length than ``queries``.
         """
+        if responses is not None and len(responses) != len(queries):
+            raise ValueError(f"{len(responses)} responses for {len(queries)} queries")
         if k <= 0 or not queries:
             return [[] for _ in queries]
+        judged = [None] * len(queries) if responses is None else [None if r is None else _bare(r) for r in responses]
         scores = self.encoder.encode(list(queries)) @ self.matrix.T
         results = []
-        for query, row in zip(queries, scores, strict=True):
+        for query, own, row in zip(queries, judged, scores, strict=True):
             order = np.argsort(-row, kind="stable")
             picked: list[Example] = []
             for index in order:
                 example_query, response = self.examples[index]
                 if exclude_exact and example_query.strip() == query.strip():
                     continue
+                if own is not None and self._bare_responses[index] == own:
+                    continue
                 picked.append(Example(example_query, response, float(row[index])))
                 if len(picked) == k:
                     break
             results.append(picked)
         return results
+
+
+def _bare(text: str) -> str:
+    """``text`` with every whitespace character removed (what :func:`same_text` compares)."""
+    return "".join(text.split())
+
+
+def same_text(a: str, b: str) -> bool:
+    """Whether two greetings are the same after whitespace normalisation.
+
+    All whitespace is removed, not only collapsed: Chinese greetings carry no meaningful spaces, and a stray
+    space, newline or full-width space (U+3000) must not let a greeting pass as a different one. Anything else
+    (punctuation, case, full- versus half-width characters) still counts as a difference.
+    """
+    return _bare(a) == _bare(b)

@@ -340,7 +340,7 @@ def debate_judge(
         models = debate_models_from_roles(role)
         query = state.metadata.get("query", state.input_text)
         response = state.output.completion
-        examples = (await retriever()).top_k(query, k) if retrieval else None
+        examples = (await retriever()).top_k(query, k, response=response) if retrieval else None
         judgement = await debate_judgement(
             models,
             query,

@@ -20,16 +20,20 @@ from inspect_ai.log import EvalLog
 from harness.agreement import (
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
+    accuracy,
     agreement_figures,
     length_controlled,
     length_strata,
+    paired_difference,
 )
 from harness.judges.registry import JUDGES
+from harness.judges.reward_model import fit_threshold
 from harness.leaderboard.logs import checkpoint_identity
 from harness.report.logs import log_path, log_sha256
 from harness.report.table import LENGTH_SCORER, PROBE_SCORER, probe_defended, probe_judge
 
-CARD_VERSION = 1
+CARD_VERSION = 2
+"""2: judge-minus-length-rule paired intervals, epochs clustered by sample id, P(good) calibration."""
 
 TRAITS_BY_JUDGE: dict[str, tuple[str, ...]] = {
     JUDGES["length"][0]: ("split",),
@@ -42,6 +46,12 @@ TRAITS_BY_JUDGE: dict[str, tuple[str, ...]] = {
 """Run traits that can change a judge's verdicts (others, such as the judge model for the length rule, cannot)."""
 
 ALL_TRAITS = ("split", "judge_model", "principles", "rm_checkpoint")
+
+CALIBRATION_METHOD = (
+    "the accuracy-maximising cut of 'good iff P(good) >= cut' on the dev rows (the reward model's own threshold "
+    "fit, harness.judges.reward_model.fit_threshold; lowest cut among equally accurate ones)"
+)
+"""How a calibrated verdict's threshold is fit (shown on the card)."""
 
 CLEAN_SLICE_NOTE = (
     "rows whose query occurs in no training source (SFT, reward-model train, GRPO train). A smaller slice: its "
@@ -58,12 +68,15 @@ class CardSpec:
         judge: The scorer name.
         log: The agreement log used.
         superseded: Locations of older logs of the same judge and traits, not used.
+        calibration_logs: Locations of ``split=dev`` logs of the same judge with the same other traits, latest
+            first: where a P(good) threshold is fit when the card's own log holds no dev rows.
     """
 
     key: str
     judge: str
     log: EvalLog
     superseded: tuple[str, ...] = ()
+    calibration_logs: tuple[str, ...] = ()
 
 
 RM_IDENTITY_CHARS = 16
@@ -128,8 +141,20 @@ def card_specs(logs: Sequence[EvalLog]) -> list[CardSpec]:
         for key, group in groups.items():
             chosen = max(reversed(group), key=_sample_count)  # max keeps the first of equals: the latest
             others = tuple(log.location for log in group if log is not chosen)
-            specs.append(CardSpec(key, judge, chosen, others))
+            specs.append(CardSpec(key, judge, chosen, others, _calibration_logs(chosen, judge_logs, relevant)))
     return specs
+
+
+def _calibration_logs(chosen: EvalLog, logs: Sequence[EvalLog], relevant: Sequence[str]) -> tuple[str, ...]:
+    """The ``split=dev`` logs among ``logs`` that match ``chosen`` in every relevant trait but the split."""
+    mine = run_traits(chosen)
+    same = [t for t in relevant if t != "split"]
+    found = [
+        log.location
+        for log in logs
+        if log is not chosen and run_traits(log)["split"] == "dev" and all(run_traits(log)[t] == mine[t] for t in same)
+    ]
+    return tuple(reversed(found))
 
 
 def _sample_count(log: EvalLog) -> int:
@@ -140,30 +165,160 @@ def _arrays(frame: pl.DataFrame, column: str) -> list[Any]:
     return frame.get_column(column).to_list()
 
 
-def _slice_figures(rows: pl.DataFrame, has_scores: bool, n_resamples: int, seed: int) -> dict[str, Any]:
-    """The judge's figures on a slice and the length rule's on the judge's scored rows of that slice."""
+def _difference(rows: pl.DataFrame, verdict: str, score: str | None, n_resamples: int, seed: int) -> dict[str, Any]:
+    """A verdict column minus the length rule on the slice's rows where both gave one, paired bootstrap."""
+    compared = paired_difference(
+        _arrays(rows, verdict),
+        _arrays(rows, "baseline_verdict"),
+        _arrays(rows, "label"),
+        None if score is None else _arrays(rows, score),
+        _arrays(rows, "baseline_score"),
+        clusters=_arrays(rows, "sample_id"),
+        n_resamples=n_resamples,
+        seed=seed,
+    )
+    return {
+        "n": compared.n,
+        "figures": {name: estimate.to_dict() for name, estimate in compared.difference.items()},
+    }
+
+
+def _slice_figures(
+    rows: pl.DataFrame,
+    has_scores: bool,
+    n_resamples: int,
+    seed: int,
+    *,
+    versus_baseline: bool = True,
+    threshold: float | None = None,
+) -> dict[str, Any]:
+    """The judge's figures on a slice, the length rule's on the judge's scored rows, and judge minus rule.
+
+    ``difference`` is the paired judge-minus-rule comparison (None without a baseline, or when ``versus_baseline``
+    is False: the card of the rule itself). With a P(good) ``threshold``, ``calibrated`` holds the figures of the
+    calibrated verdict (good iff P(good) >= threshold; rows without P(good) unscored) and its own difference.
+    Epoch rows of one sample are resampled together (clustered by ``sample_id``).
+    """
     judge = agreement_figures(
         _arrays(rows, "verdict"),
         _arrays(rows, "label"),
         _arrays(rows, "score") if has_scores else None,
+        clusters=_arrays(rows, "sample_id"),
         n_resamples=n_resamples,
         seed=seed,
     )
     scored = rows.filter(pl.col("verdict").is_not_null())
+    with_baseline = "baseline_verdict" in scored.columns
     baseline = None
-    if "baseline_verdict" in scored.columns:
+    if with_baseline:
         baseline = agreement_figures(
             _arrays(scored, "baseline_verdict"),
             _arrays(scored, "label"),
             _arrays(scored, "baseline_score"),
+            clusters=_arrays(scored, "sample_id"),
             n_resamples=n_resamples,
             seed=seed,
         ).to_dict()
+    score = "score" if has_scores else None
+    calibrated = None
+    if threshold is not None:
+        rows = rows.with_columns(
+            pl.when(pl.col("p_good").is_null())
+            .then(None)
+            .otherwise((pl.col("p_good") >= threshold).cast(pl.Int8))
+            .alias("calibrated_verdict")
+        )
+        figures = agreement_figures(
+            _arrays(rows, "calibrated_verdict"),
+            _arrays(rows, "label"),
+            _arrays(rows, "p_good"),
+            clusters=_arrays(rows, "sample_id"),
+            n_resamples=n_resamples,
+            seed=seed,
+        )
+        calibrated = {
+            "threshold": threshold,
+            "judge": figures.to_dict(),
+            "difference": _difference(rows, "calibrated_verdict", "p_good", n_resamples, seed)
+            if with_baseline and versus_baseline
+            else None,
+        }
     return {
         "rows": rows.height,
         "contaminated_rows": int(rows.get_column("contaminated").fill_null(False).sum()),
         "judge": judge.to_dict(),
         "baseline": baseline,
+        "difference": _difference(rows, "verdict", score, n_resamples, seed)
+        if with_baseline and versus_baseline
+        else None,
+        "calibrated": calibrated,
+    }
+
+
+def calibration_fit(spec: CardSpec, table: pl.DataFrame) -> dict[str, Any] | None:
+    """Fit a P(good) threshold for a card's judge on dev-side rows, as the reward model's threshold is fit.
+
+    The rows are the judge's rows with ``split_side == "dev"`` and a P(good) in the card's own log (a
+    ``judge_agreement(calibrate=True)`` run, or a ``dev``/``all`` split), else in the latest matching ``split=dev``
+    log (:attr:`CardSpec.calibration_logs`). Every epoch row counts as a fitting row.
+
+    Edge cases:
+        - The judge reports no P(good) anywhere (length rule, reward model, constant): None (nothing to calibrate).
+        - P(good) on the reported rows but no dev rows with one: ``threshold`` None and a note saying how to get it.
+        - Dev rows of one label only: ``threshold`` None (a cut fit there separates nothing).
+
+    Returns:
+        ``{"threshold", "fit_rows", "fit_good", "fit_accuracy", "fit_log", "fit_source", "method",
+        "overlaps_reported_rows", "note"}``, or None.
+    """
+    mine = table.filter((pl.col("judge") == spec.judge) & pl.col("p_good").is_not_null())
+    if mine.filter(pl.col("log") == spec.log.location).height == 0:
+        return None
+    reported = set(
+        table.filter((pl.col("log") == spec.log.location) & pl.col("reported")).get_column("sample_id").to_list()
+    )
+    for location in (spec.log.location, *spec.calibration_logs):
+        dev = mine.filter((pl.col("log") == location) & (pl.col("split_side") == "dev"))
+        if dev.height == 0:
+            continue
+        p_good, labels = _arrays(dev, "p_good"), _arrays(dev, "label")
+        fit: dict[str, Any] = {
+            "threshold": None,
+            "fit_rows": dev.height,
+            "fit_good": int(sum(labels)),
+            "fit_accuracy": None,
+            "fit_log": location,
+            "fit_source": "this log's dev rows" if location == spec.log.location else "a split=dev log of this judge",
+            "method": CALIBRATION_METHOD,
+            "overlaps_reported_rows": bool(reported & set(dev.get_column("sample_id").to_list())),
+            "note": None,
+        }
+        if len(set(labels)) < 2:
+            return {**fit, "note": "the dev rows with P(good) are all one label: no threshold can be fit"}
+        threshold = fit_threshold(p_good, labels)
+        fit_accuracy = accuracy([int(p >= threshold) for p in p_good], labels)
+        return {**fit, "threshold": threshold, "fit_accuracy": fit_accuracy}
+    return {
+        "threshold": None,
+        "fit_rows": 0,
+        "fit_good": 0,
+        "fit_accuracy": None,
+        "fit_log": None,
+        "fit_source": None,
+        "method": CALIBRATION_METHOD,
+        "overlaps_reported_rows": False,
+        "note": "no dev-side rows with P(good) for this judge: run judge_agreement with calibrate=True (or give "
+        "judge-report a split=dev log of the same judge) to get a calibrated verdict",
+    }
+
+
+def _p_good_rows(rows: pl.DataFrame) -> dict[str, Any]:
+    """How many reported rows carry P(good), and why the others do not (the provider gave no logprobs, ...)."""
+    missing = rows.filter(pl.col("p_good_missing_reason").is_not_null())
+    return {
+        "rows": int(rows.get_column("p_good").is_not_null().sum()),
+        "missing": missing.height,
+        "missing_reasons": dict(Counter(missing.get_column("p_good_missing_reason").to_list())),
     }
 
 
@@ -308,7 +463,13 @@ def build_card(
 
     Figures are computed on all scored rows and on the decontaminated slice; the length rule's figures are on the
     same rows (the judge's scored rows of that slice) from the same log. Length strata and the length-controlled
-    regression are on all scored rows.
+    regression are on all scored rows. Only reported rows count (a ``calibrate=True`` run's extra dev rows are
+    fit on, never reported), and a several-epoch log is bootstrapped by sample id.
+
+    Besides the separate figures, each slice holds ``difference`` (judge minus the length rule: accuracy, kappa,
+    and AUC where the judge has a score; paired bootstrap on the same resamples) and, for a judge reporting
+    P(good) with a threshold fit on dev rows (``calibration``, see :func:`calibration_fit`), ``calibrated``: the
+    calibrated verdict's figures and its own difference. ``rows.p_good`` counts rows with and without P(good).
 
     Args:
         spec: Which judge and log.
@@ -318,10 +479,10 @@ def build_card(
         seed: Bootstrap seed.
 
     Returns:
-        The card (see ``build_card(...).keys()``: judge, rows, slices, length_strata, length_control, confusion,
-        probes, provenance, ...).
+        The card (see ``build_card(...).keys()``: judge, rows, calibration, slices, length_strata, length_control,
+        confusion, probes, provenance, ...).
     """
-    log_rows = table.filter(pl.col("log") == spec.log.location)
+    log_rows = table.filter((pl.col("log") == spec.log.location) & pl.col("reported"))
     rows = log_rows.filter(pl.col("judge") == spec.judge).sort("sample_id", "epoch")
     baseline = log_rows.filter(pl.col("judge") == LENGTH_SCORER).select(
         "sample_id",
@@ -336,7 +497,12 @@ def build_card(
     scored = rows.filter(pl.col("verdict").is_not_null())
     reasons = Counter(rows.filter(pl.col("verdict").is_null()).get_column("unscored_reason").to_list())
     clean = rows.filter(pl.col("contaminated") == False)  # noqa: E712 (polars expression)
-    all_slice = _slice_figures(rows, bool(has_scores), n_resamples, seed)
+    calibration = calibration_fit(spec, table)
+    slice_options = {
+        "versus_baseline": spec.judge != LENGTH_SCORER,
+        "threshold": None if calibration is None else calibration["threshold"],
+    }
+    all_slice = _slice_figures(rows, bool(has_scores), n_resamples, seed, **slice_options)
     lengths, verdicts, labels = _arrays(scored, "length"), _arrays(scored, "verdict"), _arrays(scored, "label")
     strata = length_strata(
         lengths,
@@ -344,6 +510,7 @@ def build_card(
         labels,
         _arrays(scored, "score") if has_scores else None,
         _arrays(scored, "baseline_verdict") if has_baseline else None,
+        clusters=_arrays(scored, "sample_id"),
         n_resamples=n_resamples,
         seed=seed,
     )
@@ -373,12 +540,15 @@ def build_card(
             "labelled_good": int(rows.get_column("label").sum()),
             "contaminated": int(rows.get_column("contaminated").fill_null(False).sum()),
             "decontaminated": clean.height,
+            "samples": rows.get_column("sample_id").n_unique(),
+            "p_good": _p_good_rows(rows),
         },
+        "calibration": calibration,
         "slices": {
             "all": {"description": "every labelled row of the split", **all_slice},
             "decontaminated": {
                 "description": CLEAN_SLICE_NOTE,
-                **_slice_figures(clean, bool(has_scores), n_resamples, seed),
+                **_slice_figures(clean, bool(has_scores), n_resamples, seed, **slice_options),
             },
         },
         "confusion": all_slice["judge"]["confusion"],
@@ -397,7 +567,10 @@ def build_card(
 def plot_arrays(table: pl.DataFrame, spec: CardSpec) -> dict[str, np.ndarray]:
     """The judge's scored rows as arrays for the length plot: length, label, verdict, score (NaN when none)."""
     rows = table.filter(
-        (pl.col("log") == spec.log.location) & (pl.col("judge") == spec.judge) & pl.col("verdict").is_not_null()
+        (pl.col("log") == spec.log.location)
+        & (pl.col("judge") == spec.judge)
+        & pl.col("verdict").is_not_null()
+        & pl.col("reported")
     )
     return {
         "length": rows.get_column("length").to_numpy().astype(float),

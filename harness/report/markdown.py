@@ -38,6 +38,44 @@ def fmt_estimate(estimate: dict[str, Any] | None, digits: int = 3) -> str:
     return text
 
 
+def fmt_difference(estimate: dict[str, Any] | None, digits: int = 3) -> str:
+    """``+0.012 [-0.010, +0.034]``: a signed difference and its interval; ``undefined`` or ``n/a`` as above."""
+    if estimate is None:
+        return "n/a"
+    value = estimate.get("value")
+    if value is None:
+        return "undefined"
+    text = f"{value:+.{digits}f}"
+    low, high = estimate.get("ci_low"), estimate.get("ci_high")
+    if low is not None and high is not None:
+        text += f" [{low:+.{digits}f}, {high:+.{digits}f}]"
+    return text
+
+
+def beats_baseline(estimate: dict[str, Any] | None) -> str:
+    """One phrase: does a judge-minus-rule interval lie above 0, below 0, or straddle it?
+
+    ``not estimable`` without a value or without an interval (a point difference alone answers nothing).
+    """
+    if estimate is None or estimate.get("value") is None:
+        return "not estimable"
+    low, high = estimate.get("ci_low"), estimate.get("ci_high")
+    if low is None or high is None:
+        return "not estimable (no interval)"
+    if low > 0:
+        return "yes, better than the rule"
+    if high < 0:
+        return "no, worse than the rule"
+    return "no evidence either way (the interval holds 0)"
+
+
+def _difference_figure(slice_: dict[str, Any], name: str, key: str = "difference") -> str:
+    section = slice_.get(key) if key == "difference" else (slice_.get("calibrated") or {}).get("difference")
+    if not section:
+        return "n/a"
+    return fmt_difference(section["figures"].get(name))
+
+
 def _figure(figures: dict[str, Any] | None, name: str) -> str:
     if figures is None:
         return "n/a"
@@ -85,6 +123,84 @@ def _agreement_table(card: dict[str, Any]) -> list[str]:
         + " |"
     )
     return lines
+
+
+def _difference_section(card: dict[str, Any]) -> list[str]:
+    """Judge minus the length rule on the same rows, paired bootstrap, with the one-line answer."""
+    all_slice, clean = card["slices"]["all"], card["slices"]["decontaminated"]
+    if not all_slice.get("difference"):
+        return []
+    names = [n for n in ("accuracy", "kappa", "auc") if n in all_slice["difference"]["figures"]]
+    lines = [
+        "## Judge minus the length rule",
+        "",
+        "Paired bootstrap: in every resample the judge and the rule are scored on the same rows, and the interval "
+        "is that of their difference, so it answers whether the judge beats the rule (above 0) or not; the two "
+        "separate intervals above cannot, since both err on the same hard rows."
+        + (" AUC compares the judge's score with length." if "auc" in names else ""),
+        "",
+        "| figure | all rows | decontaminated |",
+        "|---|---|---|",
+    ]
+    lines += [
+        f"| {FIGURE_NAMES[name]} | {_difference_figure(all_slice, name)} | {_difference_figure(clean, name)} |"
+        for name in names
+    ]
+    lines.append(
+        f"| rows (both scored) | {all_slice['difference']['n']:,} | "
+        + ("n/a" if not clean.get("difference") else f"{clean['difference']['n']:,}")
+        + " |"
+    )
+    answers = ", ".join(
+        f"{FIGURE_NAMES[name]}: **{beats_baseline(all_slice['difference']['figures'].get(name))}**" for name in names
+    )
+    return [*lines, "", f"Does the judge beat the length rule on all rows? {answers}.", ""]
+
+
+def _calibration_section(card: dict[str, Any]) -> list[str]:
+    """The calibrated verdict (P(good) threshold fit on dev rows) beside the raw one, or why there is none."""
+    fit = card.get("calibration")
+    if not fit:
+        return []
+    lines = ["## Calibrated verdict (P(good) threshold fit on dev rows)", ""]
+    if fit["threshold"] is None:
+        return [*lines, f"No calibrated verdict: {fit['note']}.", ""]
+    all_slice = card["slices"]["all"]
+    calibrated = all_slice["calibrated"]
+    lines.append(
+        f"Threshold **{fit['threshold']:.4g}**: good iff P(good) >= it, fit on **{fit['fit_rows']:,} dev rows** "
+        f"({fit['fit_good']:,} labelled good; accuracy there {fit['fit_accuracy']:.3f}) from {fit['fit_source']} "
+        f"(`{fit['fit_log']}`), as {fit['method']}. The figures are on the card's "
+        f"{calibrated['judge']['n']:,} reported rows with a P(good)."
+    )
+    if fit["overlaps_reported_rows"]:
+        lines += ["", "> **Overlap:** the threshold was fit on some of these rows: its figures are optimistic."]
+    names = [n for n in ("accuracy", "kappa", "auc") if n in calibrated["judge"]["figures"]]
+    lines += [
+        "",
+        "| figure | raw verdict | calibrated verdict | length rule | calibrated − length rule |",
+        "|---|---|---|---|---|",
+    ]
+    for name in names:
+        cells = [
+            _figure(all_slice["judge"], name),
+            _figure(calibrated["judge"], name),
+            _figure(all_slice["baseline"], name),
+            _difference_figure(all_slice, name, "calibrated"),
+        ]
+        lines.append(f"| {FIGURE_NAMES[name]} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def _p_good_sentence(card: dict[str, Any]) -> list[str]:
+    p_good = card["rows"].get("p_good") or {}
+    if not p_good.get("rows") and not p_good.get("missing"):
+        return []
+    text = f"P(good) (from logprobs at the verdict token) is on {p_good['rows']:,} of {card['rows']['total']:,} rows"
+    if p_good["missing"]:
+        reasons = ", ".join(f"{k} × {v}" for k, v in p_good["missing_reasons"].items())
+        text += f"; missing on {p_good['missing']:,} ({reasons}), where the verdict stands alone"
+    return [text + "."]
 
 
 def _one_class_warnings(card: dict[str, Any]) -> list[str]:
@@ -231,6 +347,12 @@ def card_markdown(card: dict[str, Any]) -> str:
         + f"). {rows['labelled_good']:,} rows are labelled good."
     )
     lines.append(intro)
+    if rows.get("samples") is not None and rows["samples"] < rows["total"]:
+        lines.append(
+            f"The {rows['total']:,} rows are {rows['samples']:,} samples over several epochs: intervals resample "
+            "samples, each with all its epochs."
+        )
+    lines += _p_good_sentence(card)
     if card["is_baseline"]:
         lines.append("This judge *is* the length rule: its own columns and the baseline columns coincide.")
     elif card["baseline"] is None:
@@ -248,7 +370,8 @@ def card_markdown(card: dict[str, Any]) -> str:
         + card["slices"]["decontaminated"]["description"]
     )
     lines += _one_class_warnings(card)
-    lines += ["", "## Confusion matrix (all scored rows)", "", *_confusion(card), ""]
+    lines += ["", *_difference_section(card), *_calibration_section(card)]
+    lines += ["## Confusion matrix (all scored rows)", "", *_confusion(card), ""]
     lines += [
         "## By length",
         "",
@@ -304,11 +427,12 @@ def index_markdown(cards: Sequence[dict[str, Any]], skipped: Sequence[tuple[str,
         "# Judge reliability cards",
         "",
         "Agreement with the human labels (accuracy, Cohen's kappa) with 95% bootstrap intervals, beside the length "
-        "rule on the same rows; whether the verdict adds information over length; unscored rows counted.",
+        "rule on the same rows; judge minus rule with paired intervals (above 0: the judge beats the rule); "
+        "whether the verdict adds information over length; unscored rows counted.",
         "",
         "| card | split | rows | unscored | accuracy | length-rule accuracy | kappa | length-rule kappa "
-        "| adds over log length | adds over length + rule | probes |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| judge − rule accuracy | judge − rule kappa | adds over log length | adds over length + rule | probes |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for card in cards:
         all_slice = card["slices"]["all"]
@@ -321,6 +445,7 @@ def index_markdown(cards: Sequence[dict[str, Any]], skipped: Sequence[tuple[str,
             + f" | {card['rows']['total']:,} | {card['rows']['unscored']:,} | "
             f"{_figure(all_slice['judge'], 'accuracy')} | {_figure(all_slice['baseline'], 'accuracy')} | "
             f"{_figure(all_slice['judge'], 'kappa')} | {_figure(all_slice['baseline'], 'kappa')} | "
+            f"{_difference_figure(all_slice, 'accuracy')} | {_difference_figure(all_slice, 'kappa')} | "
             f"{verdict_adds(card['length_control']['judge'])} | "
             f"{verdict_adds(over_rule) if over_rule else '–'} | "
             f"{', '.join(sides) or '–'} |"

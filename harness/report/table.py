@@ -30,8 +30,20 @@ AGREEMENT_SCHEMA: dict[str, Any] = {
     "length": pl.Int64,
     "contaminated": pl.Boolean,
     "split_side": pl.String,
+    "reported": pl.Boolean,
+    "p_good": pl.Float64,
+    "p_good_missing_reason": pl.String,
 }
 """Columns of :func:`agreement_table`."""
+
+P_GOOD_KEY = "p_good"
+"""Score-metadata key of an LLM judge's P(good), read from logprobs at the verdict token (None without logprobs)."""
+
+P_GOOD_MISSING_KEY = "p_good_missing_reason"
+"""Score-metadata key saying why ``p_good`` is None."""
+
+REPORTED_KEY = "reported"
+"""Sample-metadata key: False on rows a run scored only to fit on (``judge_agreement(calibrate=True)``'s dev rows)."""
 
 PROBE_SCHEMA: dict[str, Any] = {
     "log": pl.String,
@@ -53,14 +65,34 @@ def verdict_of(score: Score) -> int | None:
     return None if math.isnan(value) else int(value >= 0.5)
 
 
-def score_of(judge: str, score: Score, length: int | None) -> float | None:
-    """The judge's continuous score when it has one: the reward-model ``reward``, or the length for the length rule.
+def _finite(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
 
-    Other judges (LLM verdicts, panels, constants) have none, and their rows get no AUC.
+
+def p_good_of(score: Score) -> float | None:
+    """An LLM judge's P(good) from its score metadata (``p_good``), or None.
+
+    None when the key is missing or None (the provider gave no logprobs), or when the value is not a finite
+    number in [0, 1] (never guessed from the verdict).
     """
-    reward = (score.metadata or {}).get("reward")
-    if isinstance(reward, int | float) and not isinstance(reward, bool) and math.isfinite(reward):
-        return float(reward)
+    value = _finite((score.metadata or {}).get(P_GOOD_KEY))
+    return value if value is not None and 0.0 <= value <= 1.0 else None
+
+
+def score_of(judge: str, score: Score, length: int | None) -> float | None:
+    """The judge's continuous score when it has one, higher meaning better.
+
+    In order: the reward-model ``reward``; an LLM judge's P(good) (``p_good``, see :func:`p_good_of`); the length
+    for the length rule. Judges with none (constants, LLM judges whose provider gave no logprobs) get no AUC.
+    """
+    reward = _finite((score.metadata or {}).get("reward"))
+    if reward is not None:
+        return reward
+    p_good = p_good_of(score)
+    if p_good is not None:
+        return p_good
     if judge == LENGTH_SCORER and length is not None:
         return float(length)
     return None
@@ -89,18 +121,32 @@ def judge_rows(log: EvalLog) -> list[dict[str, Any]]:
                     "length": length,
                     "contaminated": meta.get("contaminated"),
                     "split_side": meta.get("split_side"),
+                    "reported": meta.get(REPORTED_KEY, True) is not False,
+                    "p_good": p_good_of(score),
+                    "p_good_missing_reason": _missing_reason(score),
                 }
             )
     return rows
+
+
+def _missing_reason(score: Score) -> str | None:
+    """Why a judge that reports P(good) gave none on this row; None when it gave one or never reports it."""
+    meta = score.metadata or {}
+    if P_GOOD_KEY not in meta or p_good_of(score) is not None:
+        return None
+    reason = meta.get(P_GOOD_MISSING_KEY)
+    return str(reason) if reason else "unreadable p_good" if meta.get(P_GOOD_KEY) is not None else "no reason given"
 
 
 def agreement_table(logs: Iterable[EvalLog]) -> pl.DataFrame:
     """One row per sample x judge over agreement logs (schema :data:`AGREEMENT_SCHEMA`).
 
     ``verdict`` is null for an unscored sample (``unscored_reason`` then says why): such rows are kept, so a
-    report counts them rather than dropping them silently. ``score`` is the reward for the reward-model judge
-    and the length for the length rule, else null. With several epochs a sample has one row per epoch, and the
-    report treats each as a row (the bootstrap does not cluster epochs of one sample).
+    report counts them rather than dropping them silently. ``score`` is :func:`score_of` (reward, P(good) or
+    length, else null); ``p_good`` is an LLM judge's P(good) alone (what a calibration threshold is fit on) and
+    ``p_good_missing_reason`` says why a judge that reports it gave none. ``reported`` is False on rows scored
+    only to fit on (``judge_agreement(calibrate=True)``'s extra dev rows). With several epochs a sample has one
+    row per epoch; the report's bootstrap resamples sample ids, taking all their epochs together.
     """
     rows = [row for log in logs for row in judge_rows(log)]
     return pl.DataFrame(rows, schema=AGREEMENT_SCHEMA)

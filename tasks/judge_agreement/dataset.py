@@ -67,16 +67,24 @@ def require_data_dir(data_dir: str | Path | None) -> Path:
     return root
 
 
-def agreement_rows(split: SplitName = "test", data_dir: str | Path | None = None) -> AgreementRows:
+def agreement_rows(
+    split: SplitName = "test", data_dir: str | Path | None = None, *, calibrate: bool = False
+) -> AgreementRows:
     """Load the labelled rows of one split side, with each row's length, side and contamination.
 
     A row is *contaminated* when its query occurs in a training source (SFT, reward-model train or GRPO train;
     :data:`harness.data.TRAINING_SOURCES`), matched after ``strip()``. Every file of the data folder is read
     (the index needs them all); a missing file is an error, not a silently clean row.
 
+    Every sample's metadata says whether it is ``reported``: True for the rows of ``split``. With ``calibrate``
+    the dev rows are added when ``split`` lacks them (``test``), marked ``reported=False``: they are scored only so
+    that a P(good) threshold can be fit on them; every reported figure stays on the ``split`` rows. ``dev`` and
+    ``all`` already hold the dev rows (reported, and the provenance says they overlap the fitting rows).
+
     Args:
         split: ``test``, ``dev`` or ``all``.
         data_dir: The paper's data folder (default ``$GREETBENCH_DATA_DIR`` or a fetched copy).
+        calibrate: Also score the dev rows (to fit on), when ``split`` does not include them.
 
     Returns:
         The samples and their provenance.
@@ -96,12 +104,18 @@ def agreement_rows(split: SplitName = "test", data_dir: str | Path | None = None
     matches = {match.line: match for match in index.eval_rows}
     sides = {row.line: "dev" for row in eval_split.dev} | {row.line: "test" for row in eval_split.test}
     chosen = rows if split == "all" else list(eval_split.dev if split == "dev" else eval_split.test)
+    fitting = list(eval_split.dev) if calibrate and split == "test" else []
     samples = [_sample(row, sides[row.line], matches[row.line]) for row in chosen]
-    dataset = MemoryDataset(samples, name=f"greetings-eval-{split}", location=str(files.eval_set))
-    return AgreementRows(dataset, _provenance(split, chosen, eval_split.to_dict(), index, files), root)
+    samples += [_sample(row, sides[row.line], matches[row.line], reported=False) for row in fitting]
+    name = f"greetings-eval-{split}" + ("+dev" if fitting else "")
+    dataset = MemoryDataset(samples, name=name, location=str(files.eval_set))
+    provenance = _provenance(split, chosen, eval_split.to_dict(), index, files)
+    provenance["calibrate"] = calibrate
+    provenance["fitting_rows_scored"] = len(fitting) if fitting else (len(eval_split.dev) if calibrate else 0)
+    return AgreementRows(dataset, provenance, root)
 
 
-def _sample(row: LabelledGreeting, side: str, match: EvalRowMatch) -> Sample:
+def _sample(row: LabelledGreeting, side: str, match: EvalRowMatch, *, reported: bool = True) -> Sample:
     sources = sorted(match.sources)
     return Sample(
         id=f"eval-{row.line}",
@@ -117,6 +131,7 @@ def _sample(row: LabelledGreeting, side: str, match: EvalRowMatch) -> Sample:
             "contaminated": bool(set(sources) & set(TRAINING_SOURCES)),
             "sources": sources,
             "verbatim": sorted(match.verbatim),
+            "reported": reported,
         },
     )
 

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from inspect_ai import Task, task
 from inspect_ai.scorer import Metric, SampleScore, Scorer, metric
 from inspect_ai.util import registry_info
 
-from harness.agreement import accuracy, cohen_kappa
+from harness.agreement import DEFAULT_RESAMPLES, DEFAULT_SEED, Estimate, agreement_figures, paired_difference
+from harness.judges.baselines import dev_length_threshold, length_judgement
 from harness.judges.registry import build_judges, parse_judge_names
+from harness.judges.reward_model import fit_threshold
 from harness.principles import DEFAULT_PRINCIPLES, load_principles
+from harness.report.table import LENGTH_SCORER, REPORTED_KEY, p_good_of, score_of
 from harness.solvers import given_response
 from tasks.judge_agreement.dataset import SplitName, agreement_rows
 
-TASK_VERSION = 1
+TASK_VERSION = 2
 
 TASK_NAME = "greetbench/judge_agreement"
 
@@ -39,12 +43,21 @@ def judge_agreement(
     data_dir: str | None = None,
     principles: str = DEFAULT_PRINCIPLES,
     rm_checkpoint: str | None = None,
+    calibrate: bool = False,
+    resamples: int = DEFAULT_RESAMPLES,
 ) -> Task:
     """Score the labelled evaluation greetings with judges and measure agreement with the human labels.
 
     LLM judges take their model from the required model role ``judge`` (``--model-role judge=...``). The length
     baseline is always added. Judges fitted on labels (length threshold, reward-model threshold) are fitted on the
     dev side of the split; with ``split="dev"`` or ``"all"`` the task metadata says the figures overlap those rows.
+
+    Each judge's ``label_*`` metrics (:func:`label_agreement`) give accuracy, kappa and AUC with 95% bootstrap
+    intervals, the judge minus the length rule on the same rows with a paired interval, and, for a judge that
+    reports P(good), a calibrated verdict whose threshold is fit on the dev rows. ``calibrate=True`` is how one run
+    gets that calibrated verdict beside the raw one on the test rows: the dev rows are scored too (only to fit on;
+    ``reported=False`` in their metadata), while every ``label_*`` figure stays on the ``split`` rows. The judges'
+    own metrics (``excellence_rate``) and Inspect's sample counts then include those dev rows.
 
     Args:
         judges: Comma-separated judges as in greeting_generation (``principle``, ``debate``, ``rm``, ``length``,
@@ -53,16 +66,20 @@ def judge_agreement(
         data_dir: The paper's data folder (required here: ``data_dir``, ``$GREETBENCH_DATA_DIR`` or a fetched copy).
         principles: Bundled principles name or a YAML path; its SHA-256 goes into the log.
         rm_checkpoint: Reward-model checkpoint for the ``rm`` judge.
+        calibrate: Also score the dev rows, so that a P(good) threshold is fit on them in this run.
+        resamples: Bootstrap resamples of the inline ``label_*`` intervals.
     """
-    rows = agreement_rows(split, data_dir)
+    rows = agreement_rows(split, data_dir, calibrate=calibrate)
     names = parse_judge_names(judges)
     if BASELINE not in names:
         names.append(BASELINE)
     scorers = build_judges(names, principles=principles, data_dir=str(rows.root), rm_checkpoint=rm_checkpoint)
+    # The same dev fit as the length judge's own (deterministic), so the metric can pair every judge with it.
+    length_threshold, _ = dev_length_threshold(rows.root)
     return Task(
         dataset=rows.dataset,
         solver=given_response(),
-        scorer=[with_label_agreement(s) for s in scorers],
+        scorer=[with_label_agreement(s, length_threshold, resamples) for s in scorers],
         model=NO_MODEL,
         version=TASK_VERSION,
         metadata={
@@ -75,10 +92,17 @@ def judge_agreement(
     )
 
 
-def with_label_agreement(scorer: Scorer) -> Scorer:
+def with_label_agreement(
+    scorer: Scorer, length_threshold: int | None = None, resamples: int = DEFAULT_RESAMPLES
+) -> Scorer:
     """Add :func:`label_agreement` to a scorer's own metrics (kept), so ``inspect view`` shows it per judge.
 
     This is what ``Task(metrics=...)`` does for every scorer at once, but adding rather than replacing.
+
+    Args:
+        scorer: The judge.
+        length_threshold: The length rule's cut, to pair the judge with it (None: no judge-minus-rule figures).
+        resamples: Bootstrap resamples of the metric's intervals.
 
     Raises:
         TypeError: The scorer declares its metrics as a mapping (none of greetbench's judges does).
@@ -87,35 +111,111 @@ def with_label_agreement(scorer: Scorer) -> Scorer:
     metrics = info.metadata.get("metrics", [])
     if not isinstance(metrics, Sequence):
         raise TypeError(f"cannot add a metric to {info.name}: its metrics are a {type(metrics).__name__}")
-    info.metadata = {**info.metadata, "metrics": [*metrics, label_agreement()]}
+    added = label_agreement(judge=info.name.split("/")[-1], length_threshold=length_threshold, resamples=resamples)
+    info.metadata = {**info.metadata, "metrics": [*metrics, added]}
     return scorer
 
 
-@metric
-def label_agreement() -> Metric:
-    """Accuracy and Cohen's kappa of the scored verdicts against the sample's ``label`` metadata (point values).
+def _reported(score: SampleScore) -> bool:
+    return (score.sample_metadata or {}).get(REPORTED_KEY, True) is not False
 
-    Unscored samples never reach a metric (Inspect counts them apart). Undefined kappa (all verdicts and all
-    labels one and the same class) and no rows give NaN. Intervals, strata and the length baseline on the same
-    rows are in ``greetbench judge-report``.
+
+def _flat(prefix: str, estimates: dict[str, Estimate], names: Sequence[str], suffix: str = "") -> dict[str, float]:
+    """``{prefix}{name}{suffix}`` with ``_ci_low``/``_ci_high`` beside it; NaN for undefined, names absent skipped."""
+    out = {}
+    for name in names:
+        if name not in estimates:
+            continue
+        estimate = estimates[name]
+        key = f"{prefix}{name}{suffix}"
+        for field, value in (("", estimate.value), ("_ci_low", estimate.ci_low), ("_ci_high", estimate.ci_high)):
+            out[key + field] = math.nan if value is None else value
+    return out
+
+
+def _calibration(scores: Sequence[SampleScore], labels: dict[int, int]) -> tuple[float | None, int]:
+    """The P(good) cut fit on the dev rows (``split_side == "dev"``) with a P(good), and how many rows it used.
+
+    None when there are no such rows or they are all one label (a cut fit there separates nothing).
+    """
+    fit = [(p, labels[i]) for i, s in enumerate(scores) if (p := p_good_of(s.score)) is not None and _dev(s)]
+    if len({label for _, label in fit}) < 2:
+        return None, len(fit)
+    return fit_threshold([p for p, _ in fit], [label for _, label in fit]), len(fit)
+
+
+def _dev(score: SampleScore) -> bool:
+    return (score.sample_metadata or {}).get("split_side") == "dev"
+
+
+@metric
+def label_agreement(judge: str = "", length_threshold: int | None = None, resamples: int = DEFAULT_RESAMPLES) -> Metric:
+    """The judge's agreement with the samples' ``label`` metadata, with 95% bootstrap intervals.
+
+    On the reported rows (sample metadata ``reported`` not False) with a verdict:
+
+    - ``label_accuracy``, ``label_kappa`` and, when every row has a score (reward, P(good) or length; see
+      :func:`harness.report.table.score_of`), ``label_auc``; each with ``_ci_low`` and ``_ci_high``; ``label_n``.
+    - With ``length_threshold`` (not for the length rule itself): ``label_accuracy_minus_length``,
+      ``label_kappa_minus_length`` (and ``label_auc_minus_length`` with a score), the judge minus the length rule
+      on the same rows and resamples (:func:`harness.agreement.paired_difference`), with intervals.
+    - When rows with ``split_side == "dev"`` carry P(good) (``judge_agreement(calibrate=True)``, or a dev/all
+      split): ``label_calibration_threshold`` (the accuracy-maximising cut on those rows, as the reward model's
+      threshold is fit), ``label_calibration_rows``, and the calibrated verdict's ``label_calibrated_accuracy``,
+      ``label_calibrated_kappa`` (and their ``_minus_length``), with intervals, on the reported rows with P(good).
+
+    Unscored samples never reach a metric (Inspect counts them apart). Undefined figures (e.g. kappa when all
+    verdicts and labels are one and the same class), no rows and missing intervals give NaN. Samples are
+    resampled by id, so epochs of one sample stay together. Strata and the length-controlled test are in
+    ``greetbench judge-report``.
+
+    Args:
+        judge: The scorer's name (the length rule's score is its length).
+        length_threshold: The length rule's cut in characters, or None.
+        resamples: Bootstrap resamples.
 
     Returns:
-        A metric giving ``label_accuracy`` and ``label_kappa``.
+        The metric (a mapping of figure name to value, each shown by Inspect as its own metric).
     """
 
     def compute(scores: list[SampleScore]) -> dict[str, float]:
-        verdicts, labels = [], []
-        for s in scores:
-            label = (s.sample_metadata or {}).get("label")
-            value = s.score.as_float()
-            if label in (0, 1) and not math.isnan(value):
-                verdicts.append(int(value >= 0.5))
-                labels.append(int(label))
-        acc = accuracy(verdicts, labels) if verdicts else None
-        kappa = cohen_kappa(verdicts, labels) if verdicts else None
-        return {
-            "label_accuracy": math.nan if acc is None else acc,
-            "label_kappa": math.nan if kappa is None else kappa,
-        }
+        usable = [s for s in scores if (s.sample_metadata or {}).get("label") in (0, 1)]
+        labels = {i: int((s.sample_metadata or {})["label"]) for i, s in enumerate(usable)}
+        rows = [(i, s) for i, s in enumerate(usable) if _reported(s) and not math.isnan(s.score.as_float())]
+        verdicts = [int(s.score.as_float() >= 0.5) for _, s in rows]
+        truth = [labels[i] for i, _ in rows]
+        ids = [str(s.sample_id) for _, s in rows]
+        judge_scores = [score_of(judge, s.score, (s.sample_metadata or {}).get("length")) for _, s in rows]
+        with_score = bool(rows) and all(x is not None for x in judge_scores)
+        options: dict[str, Any] = {"clusters": ids, "n_resamples": resamples, "seed": DEFAULT_SEED}
+        figures = agreement_figures(verdicts, truth, judge_scores if with_score else None, **options)
+        out = {"label_n": float(figures.n), **_flat("label_", figures.figures, ("accuracy", "kappa", "auc"))}
+        rule: list[int | None] = []
+        if length_threshold is not None and judge != LENGTH_SCORER:
+            rule = [_length_verdict(s, length_threshold) for _, s in rows]
+            lengths = [(s.sample_metadata or {}).get("length") for _, s in rows]
+            compared = paired_difference(
+                verdicts, rule, truth, judge_scores if with_score else None, lengths, **options
+            )
+            out |= _flat("label_", compared.difference, ("accuracy", "kappa", "auc"), "_minus_length")
+        threshold, fit_rows = _calibration(usable, labels)
+        if threshold is not None:
+            p_good = [p_good_of(s.score) for _, s in rows]
+            calibrated = [None if p is None else int(p >= threshold) for p in p_good]
+            cal = agreement_figures(calibrated, truth, **options)
+            out |= {"label_calibration_threshold": threshold, "label_calibration_rows": float(fit_rows)}
+            out |= _flat("label_calibrated_", cal.figures, ("accuracy", "kappa"))
+            if rule:
+                compared = paired_difference(calibrated, rule, truth, **options)
+                out |= _flat("label_calibrated_", compared.difference, ("accuracy", "kappa"), "_minus_length")
+        return out
 
     return compute
+
+
+def _length_verdict(score: SampleScore, threshold: int) -> int | None:
+    """The length rule's verdict on a sample's own response (what the length judge scored), None without one."""
+    response = (score.sample_metadata or {}).get("response")
+    if not isinstance(response, str):
+        return None
+    return int(length_judgement(response, threshold).verdict == "good")

@@ -11,6 +11,7 @@ from harness.agreement import (
     MAX_UNDEFINED_SHARE,
     accuracy,
     agreement_figures,
+    cluster_codes,
     cohen_kappa,
     confusion_counts,
     f1_score,
@@ -19,6 +20,7 @@ from harness.agreement import (
     length_edges,
     length_strata,
     matthews_corrcoef,
+    paired_difference,
     precision,
     recall,
     roc_auc,
@@ -193,3 +195,101 @@ def test_length_control_with_the_length_rule_as_a_control() -> None:
     assert same.lr_statistic == 0 and same.p_value == 1 and "collinear" in same.note
     dropped = length_controlled(lengths, informed, labels, controls=[[None] + [1] * 1499])
     assert dropped.n == 1499 and "constant" in dropped.note
+
+
+# The length-rule stand-in against LABELS: tp = 3 (rows 0, 5, 6), fp = 1 (row 2), fn = 1 (row 1), tn = 5.
+BASELINE = [1, 0, 1, 0, 0, 1, 1, 0, 0, 0]
+
+
+def test_paired_difference_points_match_hand_values() -> None:
+    compared = paired_difference(VERDICTS, BASELINE, LABELS, n_resamples=0)
+    assert compared.n == 10 and compared.baseline.confusion == {"tp": 3, "fp": 1, "fn": 1, "tn": 5}
+    # Baseline: accuracy 0.8; p_e = (4 x 4 + 6 x 6) / 100 = 0.52, kappa = 0.28 / 0.48. Judge: 0.7 and 0.4.
+    assert compared.difference["accuracy"].value == pytest.approx(0.7 - 0.8)
+    assert compared.difference["kappa"].value == pytest.approx(0.4 - 0.28 / 0.48)
+    assert set(compared.difference) == {"accuracy", "kappa"}  # no scores: no AUC difference
+    assert compared.difference["accuracy"].ci_low is None  # no resamples: no interval
+
+
+def test_paired_difference_uses_the_same_resamples_as_the_single_figures() -> None:
+    rng = np.random.default_rng(11)
+    labels = rng.integers(0, 2, 60)
+    verdicts = np.where(rng.random(60) < 0.8, labels, 1 - labels)
+    baseline = np.where(rng.random(60) < 0.7, labels, 1 - labels)
+    scores, lengths = rng.random(60) + 0.4 * labels, rng.integers(5, 90, 60) + 20 * labels
+    compared = paired_difference(verdicts, baseline, labels, scores, lengths, n_resamples=300, seed=4)
+    assert compared.judge == agreement_figures(verdicts, labels, scores, n_resamples=300, seed=4)
+    assert compared.baseline == agreement_figures(baseline, labels, lengths, n_resamples=300, seed=4)
+    # By hand: scipy's paired bootstrap draws row indices rng.integers(0, n, (resamples, n)) from the seed.
+    draws = np.random.default_rng(4).integers(0, 60, (300, 60))
+    differences = (verdicts[draws] == labels[draws]).mean(axis=1) - (baseline[draws] == labels[draws]).mean(axis=1)
+    low, high = np.quantile(differences, [0.025, 0.975])
+    assert compared.difference["accuracy"].ci_low == pytest.approx(low)
+    assert compared.difference["accuracy"].ci_high == pytest.approx(high)
+    auc = compared.difference["auc"]
+    assert auc.value == pytest.approx(roc_auc(scores, labels) - roc_auc(lengths, labels))
+    assert auc.ci_low <= auc.value <= auc.ci_high
+
+
+def test_a_judge_never_worse_than_the_baseline_has_a_non_negative_interval() -> None:
+    labels = [1, 0] * 20
+    baseline = [1, 1] * 20  # right on every good row, wrong on every bad one
+    judge = [*baseline[:-3], 0, 1, 0]  # the same, except right on two more bad rows (rows 37 and 39)
+    compared = paired_difference(judge, baseline, labels, n_resamples=400, seed=2)
+    accuracy_gain = compared.difference["accuracy"]
+    assert accuracy_gain.value == pytest.approx(2 / 40)
+    assert accuracy_gain.ci_low >= 0  # on every resample the judge is at least as accurate
+    separate_low = compared.judge["accuracy"].ci_low - compared.baseline["accuracy"].ci_high
+    assert separate_low < 0 <= accuracy_gain.ci_low  # the separate intervals overlap; the paired one does not
+    same = paired_difference(baseline, baseline, labels, n_resamples=100)
+    assert (same.difference["accuracy"].value, same.difference["accuracy"].ci_low) == (0.0, 0.0)
+    assert same.difference["kappa"].value == 0.0  # a rater against itself: 0, and kappa 0 - 0 for a constant one
+
+
+def test_paired_difference_rows_unscored_and_undefined() -> None:
+    compared = paired_difference([1, None, 0, 1], [1, 0, None, 0], [1, 0, 0, 1], n_resamples=0)
+    assert compared.n == 2 and compared.judge.unscored == 1 and compared.baseline.unscored == 1
+    assert compared.difference["accuracy"].value == pytest.approx(1.0 - 0.5)
+    # Rows 0 and 3 are both labelled good: kappa is 0 for the baseline's mixed verdicts and undefined for the
+    # judge's (all good against all good: chance agreement 1), so the difference is undefined, not 0.
+    assert compared.difference["kappa"].value is None
+    partial = paired_difference([1, 0], [1, 0], [1, 0], [0.9, None], [3, 1], n_resamples=0)
+    assert partial.difference["auc"].value is None  # a judge row without a score: no AUC, so no AUC difference
+    empty = paired_difference([None], [1], [1])
+    assert empty.n == 0 and empty.difference["accuracy"].value is None
+    with pytest.raises(ValueError, match="one entry per row"):
+        paired_difference([1, 0], [1], [1, 0])
+
+
+def test_cluster_bootstrap_treats_epochs_of_a_sample_as_one_draw() -> None:
+    rng = np.random.default_rng(8)
+    labels = rng.integers(0, 2, 50)
+    verdicts = np.where(rng.random(50) < 0.75, labels, 1 - labels)
+    scores = rng.random(50) + 0.5 * labels
+    once = agreement_figures(verdicts, labels, scores, n_resamples=300, seed=5)
+    epochs = 3  # three identical epochs of each sample
+    ids = [f"s{i}" for i in range(50) for _ in range(epochs)]
+    rows = [np.repeat(a, epochs) for a in (verdicts, labels, scores)]
+    clustered = agreement_figures(*rows, clusters=ids, n_resamples=300, seed=5)
+    naive = agreement_figures(*rows, n_resamples=300, seed=5)
+    for name in ("accuracy", "kappa", "auc"):
+        # Resampling sample ids draws the same 50 units as the single-epoch bootstrap: the same interval.
+        assert clustered[name].value == pytest.approx(once[name].value)
+        assert clustered[name].ci_low == pytest.approx(once[name].ci_low)
+        assert clustered[name].ci_high == pytest.approx(once[name].ci_high)
+    naive_width = naive["accuracy"].ci_high - naive["accuracy"].ci_low
+    assert naive_width < clustered["accuracy"].ci_high - clustered["accuracy"].ci_low  # rows: falsely narrow
+    assert clustered.bootstrap["resampled"] == "clusters" and clustered.bootstrap["clusters"] == 50
+    assert once.bootstrap["resampled"] == "rows" and once.bootstrap["clusters"] is None
+    compared = paired_difference(rows[0], rows[0][::-1], rows[1], clusters=ids, n_resamples=300, seed=5)
+    assert compared.bootstrap["resampled"] == "clusters"
+
+
+def test_cluster_codes() -> None:
+    assert cluster_codes(None, 3) is None
+    assert cluster_codes(["a", "b", "c"], 3) is None  # one row per id: the plain row bootstrap
+    assert cluster_codes(["b", "a", "b"], 3).tolist() == [0, 1, 0]
+    with pytest.raises(ValueError, match="2 cluster ids for 3 rows"):
+        cluster_codes(["a", "b"], 3)
+    with pytest.raises(ValueError, match="cluster ids"):
+        agreement_figures([1, 0], [1, 0], clusters=["a"])

@@ -19,6 +19,7 @@ from harness.retrieval import (
     default_corpus,
     embeddings_key,
     make_encoder,
+    same_text,
 )
 
 
@@ -175,3 +176,61 @@ def test_real_rm_train_corpus_loads(shared_data_dir: Path) -> None:
     pairs = default_corpus(shared_data_dir)
     assert len(pairs) == 6310 - 12  # the 12 RM-train pairs with identical sides are left out
     assert all(p.chosen != p.rejected for p in pairs)
+
+
+def test_the_judged_response_is_never_retrieved_under_another_query() -> None:
+    own = PAIRS[1].chosen  # the judged greeting, filed in the corpus under another request
+    retriever = Retriever.from_pairs(PAIRS, TableEncoder(TABLE))
+    before = retriever.top_k("同事生日祝福", k=2)
+    assert [e.response for e in before] == [PAIRS[0].chosen, own]  # without the response, it would be shown
+    spaced = " 老友， 新的一岁\n继续发光，\u3000生日快乐！ "  # whitespace, newlines and a full-width space differ only
+    after = retriever.top_k("同事生日祝福", k=2, response=spaced)
+    assert [e.response for e in after] == [PAIRS[0].chosen, PAIRS[2].chosen]
+    assert retriever.top_k("同事生日祝福", k=2, exclude_exact=False, response=own) == after  # independent of it
+    near = retriever.top_k("同事生日祝福", k=2, response=own.replace("！", "!"))  # punctuation is a real difference
+    assert [e.response for e in near] == [PAIRS[0].chosen, own]
+
+
+def test_top_k_many_excludes_each_query_own_response() -> None:
+    retriever = Retriever.from_pairs(PAIRS, TableEncoder(TABLE))
+    hits = retriever.top_k_many(
+        ["同事生日祝福", "同事生日祝福", "考试顺利"], k=1, responses=[PAIRS[0].chosen, None, PAIRS[2].chosen]
+    )
+    assert [[e.response for e in row] for row in hits] == [[PAIRS[1].chosen], [PAIRS[0].chosen], [PAIRS[1].chosen]]
+    with pytest.raises(ValueError, match="2 responses for 3 queries"):
+        retriever.top_k_many(["同事生日祝福", "考试顺利", "新年祝福"], k=1, responses=["a", "b"])
+
+
+def test_same_text_ignores_only_whitespace() -> None:
+    assert same_text("生日 快乐！\n", "生日快乐！")
+    assert same_text("a\u3000b\t", " ab")
+    assert not same_text("生日快乐！", "生日快乐!")
+    assert not same_text("Happy", "happy")
+
+
+def test_the_debate_scorer_hands_retrieval_the_judged_response(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from inspect_ai import Task
+    from inspect_ai import eval as inspect_eval
+    from inspect_ai.dataset import MemoryDataset, Sample
+    from inspect_ai.model import get_model
+    from mocks import mock_output
+
+    from harness.judges.debate import debate_judge
+    from harness.solvers import given_response
+
+    own = PAIRS[1].chosen
+    retriever = Retriever.from_pairs(PAIRS, TableEncoder(TABLE))
+    monkeypatch.setattr(Retriever, "from_data_dir", classmethod(lambda cls, data_dir=None, encoder=None: retriever))
+    sample = Sample(id=1, input="同事生日祝福", metadata={"query": "同事生日祝福", "response": own})
+    judge = get_model("mockllm/judge", custom_outputs=lambda *_: mock_output('{"verdict": "good", "reason": "好"}'))
+    [log] = inspect_eval(
+        Task(dataset=MemoryDataset([sample]), solver=given_response(), scorer=debate_judge(k=2)),
+        model="none",
+        model_roles={"judge": judge},
+        display="none",
+        log_dir=str(tmp_path / "logs"),
+    )
+    assert log.status == "success", log.error
+    trace = log.samples[0].scores["debate_judge"].metadata["trace"]
+    shown = [example["response"] for example in trace[0]["examples"]]
+    assert shown == [PAIRS[0].chosen, PAIRS[2].chosen]  # the judged greeting is not its own yardstick

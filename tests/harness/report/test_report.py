@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import polars as pl
@@ -13,8 +14,9 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalLog, EvalMetric, EvalScore, read_eval_log, write_eval_log
 from inspect_ai.model import get_model
 
-from harness.agreement import agreement_figures
+from harness.agreement import accuracy, agreement_figures, paired_difference
 from harness.cli import cli
+from harness.judges.reward_model import fit_threshold
 from harness.report import (
     ReportLogs,
     agreement_table,
@@ -26,6 +28,8 @@ from harness.report import (
     read_report_logs,
     write_judge_report,
 )
+from harness.report.markdown import fmt_difference
+from harness.report.table import score_of
 from tasks.judge_agreement import judge_agreement
 
 RESAMPLES = 300
@@ -91,6 +95,10 @@ def report(logs: Path, tmp_path_factory: pytest.TempPathFactory):
     return write_judge_report([logs], tmp_path_factory.mktemp("out"), n_resamples=RESAMPLES)
 
 
+def _unscored(sample) -> bool:
+    return math.isnan(float(sample.scores["principle_judge"].value))
+
+
 def _card(report, name: str) -> dict:
     return json.loads((report.out / "cards" / f"{name}.json").read_text(encoding="utf-8"))
 
@@ -123,7 +131,8 @@ def test_unscored_rows_are_counted_with_their_reason(report, found: ReportLogs) 
     card = _card(report, "principle_judge")
     assert unscored > 0
     assert card["rows"]["unscored"] == card["slices"]["all"]["judge"]["unscored"] == unscored
-    assert card["rows"]["unscored_reasons"] == {"grader_failed": unscored}
+    [reason] = {s.scores["principle_judge"].reason for s in log.samples if _unscored(s)}
+    assert card["rows"]["unscored_reasons"] == {reason: unscored}  # the judge's own reason, counted
     assert card["rows"]["total"] == len(log.samples)
     right = outcomes.count("right")
     assert card["slices"]["all"]["judge"]["figures"]["accuracy"]["value"] == pytest.approx(
@@ -197,7 +206,9 @@ def test_tables(found: ReportLogs) -> None:
     length = table.filter(pl.col("judge") == "length_judge")
     assert length.get_column("score").to_list() == length.get_column("length").cast(pl.Float64).to_list()
     unscored = table.filter(pl.col("verdict").is_null())
-    assert unscored.height > 0 and set(unscored.get_column("unscored_reason")) == {"grader_failed"}
+    [log] = found.agreement
+    written = {s.scores["principle_judge"].reason for s in log.samples if s.scores["principle_judge"].reason}
+    assert unscored.height > 0 and set(unscored.get_column("unscored_reason")) == written
     probes = probe_table(found.probes)
     assert set(probes.get_column("judge")) == {"principle_judge"}
     assert probes.filter(pl.col("defended")).height == 7
@@ -242,3 +253,143 @@ def test_probe_logs_of_another_judge_model_are_not_shown(found: ReportLogs) -> N
     length.eval.task_args = {"judge": "length", "defended": False}
     length.eval.model_roles["judge"].model = "mockllm/another-judge"  # irrelevant to the length rule
     assert probe_section(specs["length_judge"], [length])["undefended"]["position_flip"]["value"] == 0.2
+
+
+def test_the_card_gives_judge_minus_length_rule_with_a_paired_interval(report, found: ReportLogs) -> None:
+    [log] = found.agreement
+    card = _card(report, "principle_judge")
+    difference = card["slices"]["all"]["difference"]
+    rows = sorted((s for s in log.samples if not _unscored(s)), key=lambda s: str(s.id))
+    expected = paired_difference(
+        [int(s.scores["principle_judge"].value) for s in rows],
+        [int(s.scores["length_judge"].value) for s in rows],
+        [s.metadata["label"] for s in rows],
+        None,
+        [s.metadata["length"] for s in rows],
+        n_resamples=RESAMPLES,
+    )
+    assert difference["n"] == len(rows) and set(difference["figures"]) == {"accuracy", "kappa"}
+    assert difference["figures"]["accuracy"] == expected.difference["accuracy"].to_dict()
+    judge_accuracy = card["slices"]["all"]["judge"]["figures"]["accuracy"]["value"]
+    rule_accuracy = card["slices"]["all"]["baseline"]["figures"]["accuracy"]["value"]
+    assert difference["figures"]["accuracy"]["value"] == pytest.approx(judge_accuracy - rule_accuracy)
+    assert card["slices"]["decontaminated"]["difference"]["n"] == card["slices"]["decontaminated"]["judge"]["n"]
+    assert _card(report, "length_judge")["slices"]["all"]["difference"] is None  # the rule minus itself
+    md = (report.out / "cards" / "principle_judge.md").read_text(encoding="utf-8")
+    assert "## Judge minus the length rule" in md and fmt_difference(difference["figures"]["accuracy"]) in md
+    assert "Does the judge beat the length rule on all rows?" in md
+    index = report.index.read_text(encoding="utf-8")
+    assert fmt_difference(difference["figures"]["kappa"]) in index
+    assert card["calibration"] is None  # no P(good) in this log
+
+
+def _p_good(sample) -> float:
+    """A fabricated P(good) that leans towards the label, varied by the sample's line."""
+    return round(0.2 + 0.3 * sample.metadata["label"] + 0.5 * ((sample.metadata["line"] * 37) % 10) / 10, 4)
+
+
+def _with_p_good(log: EvalLog, *, dev_rows: int = 0, split: str = "test") -> EvalLog:
+    """A copy of the agreement log whose principle judge reports P(good) (none on its unscored rows, as without
+    logprobs), the first ``dev_rows`` samples turned into calibrate=True fitting rows, and the given split."""
+    copy = log.model_copy(deep=True)
+    copy.eval.task_args = {**copy.eval.task_args, "split": split}
+    for i, sample in enumerate(copy.samples):
+        score = sample.scores["principle_judge"]
+        missing = math.isnan(float(score.value))
+        score.metadata = {
+            **(score.metadata or {}),
+            "p_good": None if missing else _p_good(sample),
+            **({"p_good_missing_reason": "no logprobs"} if missing else {}),
+        }
+        if split == "dev":
+            sample.metadata["split_side"] = "dev"
+        if i < dev_rows:
+            sample.metadata |= {"split_side": "dev", "reported": False}
+    return copy
+
+
+def _fit_rows(log: EvalLog) -> list:
+    return [s for s in log.samples if s.metadata["split_side"] == "dev" and not _unscored(s)]
+
+
+def test_a_calibrate_log_gets_a_calibrated_verdict_beside_the_raw_one(found: ReportLogs, tmp_path: Path) -> None:
+    [base] = found.agreement
+    log = _with_p_good(base, dev_rows=60)
+    write_eval_log(log, tmp_path / "logs" / "calibrated.eval")
+    report = write_judge_report([tmp_path / "logs"], tmp_path / "out", n_resamples=RESAMPLES)
+    card = _card(report, "principle_judge")
+    fit_rows = _fit_rows(log)
+    labels = [s.metadata["label"] for s in fit_rows]
+    threshold = fit_threshold([_p_good(s) for s in fit_rows], labels)
+    calibration = card["calibration"]
+    assert calibration["threshold"] == pytest.approx(threshold) and calibration["fit_rows"] == len(fit_rows)
+    assert calibration["fit_good"] == sum(labels) and calibration["fit_source"] == "this log's dev rows"
+    assert calibration["overlaps_reported_rows"] is False
+    reported = [s for s in log.samples if s.metadata.get("reported", True) and not _unscored(s)]
+    assert card["rows"]["total"] == len(log.samples) - 60  # the fitting rows are not reported
+    assert card["rows"]["p_good"]["missing_reasons"] == {"no logprobs": card["rows"]["unscored"]}
+    calibrated = card["slices"]["all"]["calibrated"]
+    by_hand = accuracy([int(_p_good(s) >= threshold) for s in reported], [s.metadata["label"] for s in reported])
+    assert calibrated["judge"]["figures"]["accuracy"]["value"] == pytest.approx(by_hand)
+    assert calibrated["threshold"] == calibration["threshold"]
+    assert set(calibrated["difference"]["figures"]) == {"accuracy", "kappa", "auc"}
+    auc = card["slices"]["all"]["judge"]["figures"]["auc"]  # P(good) is the judge's score: it has an AUC now
+    assert auc["value"] is not None and auc["ci_low"] <= auc["value"] <= auc["ci_high"]
+    assert "auc" in card["slices"]["all"]["difference"]["figures"]  # and an AUC difference against length
+    md = (report.out / "cards" / "principle_judge.md").read_text(encoding="utf-8")
+    assert f"fit on **{len(fit_rows):,} dev rows**" in md and "calibrated − length rule" in md
+    assert "missing on" in md and "no logprobs" in md
+
+
+def test_a_dev_log_of_the_same_judge_calibrates_a_test_card(found: ReportLogs, tmp_path: Path) -> None:
+    [base] = found.agreement
+    folder = tmp_path / "logs"
+    dev = _with_p_good(base, split="dev")
+    test = _with_p_good(base)
+    test.eval.created = "9999-01-01T00:00:00+00:00"  # read after the dev log
+    write_eval_log(dev, folder / "dev.eval")
+    write_eval_log(test, folder / "test.eval")
+    report = write_judge_report([folder], tmp_path / "out", n_resamples=RESAMPLES)
+    card = _card(report, "principle_judge-test")
+    calibration = card["calibration"]
+    assert calibration["fit_source"] == "a split=dev log of this judge" and "dev.eval" in calibration["fit_log"]
+    assert calibration["fit_rows"] == len(_fit_rows(dev))
+    assert calibration["overlaps_reported_rows"] is True  # fabricated: the same rows on both sides
+    assert "Overlap" in (report.out / "cards" / "principle_judge-test.md").read_text(encoding="utf-8")
+    alone = write_judge_report([folder / "test.eval"], tmp_path / "alone", n_resamples=50)
+    note = _card(alone, "principle_judge")["calibration"]
+    assert note["threshold"] is None and "calibrate=True" in note["note"]
+
+
+def test_epochs_are_resampled_by_sample_id(report, found: ReportLogs, tmp_path: Path) -> None:
+    [base] = found.agreement
+    log = base.model_copy(deep=True)
+    log.samples = [*log.samples, *(s.model_copy(update={"epoch": 2}, deep=True) for s in log.samples)]
+    write_eval_log(log, tmp_path / "logs" / "epochs.eval")
+    twice = write_judge_report([tmp_path / "logs"], tmp_path / "out", n_resamples=RESAMPLES)
+    card = _card(twice, "principle_judge")
+    assert card["rows"]["total"] == 2 * len(base.samples) and card["rows"]["samples"] == len(base.samples)
+    scored_samples = len(base.samples) - card["rows"]["unscored"] // 2
+    bootstrap = card["provenance"]["bootstrap"]
+    assert bootstrap["resampled"] == "clusters" and bootstrap["clusters"] == scored_samples
+    once = _card(report, "principle_judge")  # the same log with one epoch, resampled by row
+    assert once["provenance"]["bootstrap"]["resampled"] == "rows"
+    for name in ("accuracy", "kappa"):  # two identical epochs resampled by sample id: one epoch's interval
+        assert card["slices"]["all"]["judge"]["figures"][name] == pytest.approx(
+            once["slices"]["all"]["judge"]["figures"][name]
+        )
+        assert card["slices"]["all"]["difference"]["figures"][name] == pytest.approx(
+            once["slices"]["all"]["difference"]["figures"][name]
+        )
+    assert "several epochs" in (twice.out / "cards" / "principle_judge.md").read_text(encoding="utf-8")
+
+
+def test_score_of_reads_p_good() -> None:
+    from inspect_ai.scorer import Score
+
+    assert score_of("principle_judge", Score(value=1, metadata={"p_good": 0.25}), 30) == 0.25
+    assert score_of("principle_judge", Score(value=1, metadata={"p_good": None}), 30) is None
+    assert score_of("principle_judge", Score(value=1, metadata={"p_good": 1.5}), 30) is None  # not a probability
+    assert score_of("principle_judge", Score(value=1, metadata={"p_good": True}), 30) is None
+    assert score_of("rm_judge", Score(value=1, metadata={"reward": -2.0, "p_good": 0.9}), 30) == -2.0
+    assert score_of("length_judge", Score(value=1), 30) == 30.0

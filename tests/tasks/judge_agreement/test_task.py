@@ -10,10 +10,14 @@ from agreement_data import contaminated_index, scripted_judge, scripted_outcome,
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalLog
 from inspect_ai.model import get_model
+from inspect_ai.scorer import SampleScore, Score
 
+from harness.agreement import accuracy
 from harness.data import DataFiles, build_contamination_index, load_eval_set, split_eval_set
+from harness.judges.reward_model import fit_threshold
 from tasks.judge_agreement import judge_agreement
 from tasks.judge_agreement.dataset import agreement_rows
+from tasks.judge_agreement.task import label_agreement
 
 UNSCORED_SHARE = 0.05
 
@@ -90,6 +94,88 @@ def test_inline_metrics_recover_the_scripted_accuracy_and_count_unscored(log: Ev
     assert length.unscored_samples == 0 and 0.5 < length.metrics["label_accuracy"].value < 1
     assert not math.isnan(length.metrics["label_kappa"].value)
     assert "excellence_rate" in principle.metrics  # the judge's own metrics are kept
+
+
+def test_inline_metrics_give_intervals_and_the_judge_minus_length_rule(log: EvalLog) -> None:
+    principle = next(s for s in log.results.scores if s.name == "principle_judge").metrics
+    length = next(s for s in log.results.scores if s.name == "length_judge").metrics
+    for metrics, names in ((principle, ("accuracy", "kappa")), (length, ("accuracy", "kappa", "auc"))):
+        for name in names:
+            low, value, high = (metrics[f"label_{name}{end}"].value for end in ("_ci_low", "", "_ci_high"))
+            assert low <= value <= high
+    scored = [s for s in log.samples if not math.isnan(s.scores["principle_judge"].value)]
+    assert principle["label_n"].value == len(scored)
+    labels = [s.metadata["label"] for s in scored]
+    by_hand = accuracy([int(s.scores["principle_judge"].value) for s in scored], labels) - accuracy(
+        [int(s.scores["length_judge"].value) for s in scored], labels
+    )  # the same rows: the judge's scored ones
+    gain = [principle[f"label_accuracy_minus_length{end}"].value for end in ("_ci_low", "", "_ci_high")]
+    assert gain[1] == pytest.approx(by_hand) and gain[0] <= gain[1] <= gain[2]
+    assert "label_accuracy_minus_length" not in length  # the rule against itself is no figure
+    assert "label_calibrated_accuracy" not in principle  # no P(good) on dev rows: nothing to calibrate
+
+
+def _sample_score(sid: str, verdict: float, label: int, chars: int, p_good: float | None, side: str) -> SampleScore:
+    metadata = {"label": label, "length": chars, "response": "祝" * chars, "split_side": side}
+    metadata["reported"] = side == "test"  # as with calibrate=True on the test split
+    return SampleScore(
+        score=Score(value=verdict, metadata={"p_good": p_good}),
+        sample_id=sid,
+        sample_metadata=metadata,
+        scorer="principle_judge",
+    )
+
+
+def test_label_agreement_calibrates_p_good_on_dev_rows_and_reports_test_rows() -> None:
+    dev = [(0.9, 1), (0.8, 1), (0.3, 0), (0.6, 0), (0.7, 1), (0.2, 0)]  # the best cut: between 0.6 and 0.7
+    scores = [_sample_score(f"d{i}", 1.0, label, 50, p, "dev") for i, (p, label) in enumerate(dev)]
+    test = [  # verdict, label, chars, P(good); the length rule's cut is 40 characters
+        (1, 1, 50, 0.95),
+        (1, 0, 20, 0.62),
+        (1, 1, 30, 0.66),
+        (0, 0, 45, 0.40),
+        (1, 1, 60, 0.64),
+        (0, 1, 10, None),  # no logprobs here: the raw verdict stands, the calibrated one is missing
+    ]
+    scores += [_sample_score(f"t{i}", v, y, n, p, "test") for i, (v, y, n, p) in enumerate(test)]
+    out = label_agreement(judge="principle_judge", length_threshold=40, resamples=50)(scores)
+    assert out["label_n"] == 6  # the dev rows are fit on, never reported
+    assert out["label_accuracy"] == pytest.approx(4 / 6)
+    # tp 3, fp 1, fn 1, tn 1: p_o = 4/6, p_e = (4 x 4 + 2 x 2) / 36, kappa = (24 - 20) / (36 - 20).
+    assert out["label_kappa"] == pytest.approx(0.25)
+    assert "label_auc" not in out  # one reported row lacks a score: no AUC on a subset
+    assert out["label_accuracy_minus_length"] == pytest.approx(4 / 6 - 3 / 6)  # the rule is right on 3 of 6
+    assert out["label_calibration_threshold"] == pytest.approx(fit_threshold([p for p, _ in dev], [y for _, y in dev]))
+    assert out["label_calibration_threshold"] == pytest.approx(0.65) and out["label_calibration_rows"] == 6
+    assert out["label_calibrated_accuracy"] == pytest.approx(4 / 5)  # wrong only on the 0.64 row; one row missing
+    assert out["label_calibrated_accuracy_minus_length"] == pytest.approx(4 / 5 - 3 / 5)
+    assert out["label_calibrated_accuracy_ci_low"] <= out["label_calibrated_accuracy"]
+
+
+def test_label_agreement_on_no_rows_is_nan() -> None:
+    out = label_agreement(judge="principle_judge", length_threshold=40, resamples=10)([])
+    assert math.isnan(out["label_accuracy"]) and math.isnan(out["label_kappa"]) and out["label_n"] == 0
+
+
+def test_calibrate_scores_dev_rows_too_but_reports_only_the_split(
+    data_dir: tuple[Path, list[dict]], tmp_path: Path
+) -> None:
+    root, rows = data_dir
+    split = split_eval_set(load_eval_set(DataFiles(root).eval_set))
+    task = judge_agreement(judges="constant", data_dir=str(root), calibrate=True, resamples=50)
+    reported = [s.metadata["reported"] for s in task.dataset]
+    assert reported.count(True) == len(split.test) and reported.count(False) == len(split.dev)
+    assert {s.metadata["split_side"] for s in task.dataset if not s.metadata["reported"]} == {"dev"}
+    assert task.metadata["calibrate"] is True and task.metadata["fitting_rows_scored"] == len(split.dev)
+    assert task.metadata["rows"] == len(split.test)
+    [result] = inspect_eval(task, display="none", log_dir=str(tmp_path / "logs"), log_realtime=False)
+    assert result.status == "success", result.error
+    constant = next(s for s in result.results.scores if s.name == "constant_judge").metrics
+    assert constant["label_n"].value == len(split.test)
+    good = sum(row.label for row in split.test)
+    assert constant["label_accuracy"].value == pytest.approx(good / len(split.test))  # test rows only
+    plain = judge_agreement(judges="length", data_dir=str(root))
+    assert all(s.metadata["reported"] for s in plain.dataset) and len(plain.dataset) == len(split.test)
 
 
 def test_dev_and_all_say_they_overlap_the_fitting_rows(data_dir: tuple[Path, list[dict]]) -> None:
