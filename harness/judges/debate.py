@@ -15,7 +15,16 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig, Model, get_model, model_roles
+from inspect_ai.model import (
+    ChatMessage,
+    ChatMessageSystem,
+    ChatMessageUser,
+    GenerateConfig,
+    Model,
+    ModelOutput,
+    get_model,
+    model_roles,
+)
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
@@ -35,9 +44,11 @@ from harness.judges.debate_prompts import (
     REFLECT_PROMPT,
     REFLECT_SYSTEM,
 )
+from harness.judges.generate import judge_generate
 from harness.judges.judgement import Judgement
+from harness.judges.logprobs import LOGPROBS, VerdictProbability, verdict_probability
 from harness.judges.principle import JUDGE_ROLE, escape_tags
-from harness.judges.verdict import json_objects, parse_verdict, verdict_from_value
+from harness.judges.verdict import json_objects, parse_verdict, verdict_word
 from harness.metrics import excellence_rate
 from harness.retrieval import DEFAULT_ENCODER, Example, Retriever, make_encoder
 
@@ -77,7 +88,9 @@ class DebateConfig:
     """
 
     argument: GenerateConfig = field(default_factory=lambda: GenerateConfig(max_tokens=600))
-    verdict: GenerateConfig = field(default_factory=lambda: GenerateConfig(max_tokens=300, temperature=0.0))
+    verdict: GenerateConfig = field(
+        default_factory=lambda: GenerateConfig(max_tokens=300, temperature=0.0).merge(LOGPROBS)
+    )
     max_argument_chars: int = 2000
     max_trace_chars: int = 8000
 
@@ -100,9 +113,13 @@ def _render_examples(examples: list[Example] | None) -> str:
     return EXAMPLES_BLOCK.format(items=items)
 
 
+async def _ask_output(model: Model, system: str, prompt: str, config: GenerateConfig) -> ModelOutput:
+    messages: list[ChatMessage] = [ChatMessageSystem(content=system), ChatMessageUser(content=prompt)]
+    return await judge_generate(model, messages, config)
+
+
 async def _ask(model: Model, system: str, prompt: str, config: GenerateConfig) -> str:
-    output = await model.generate([ChatMessageSystem(content=system), ChatMessageUser(content=prompt)], config=config)
-    return output.completion
+    return (await _ask_output(model, system, prompt, config)).completion
 
 
 async def _argue(agent: str, model: Model, system: str, prompt: str, config: DebateConfig) -> tuple[str, dict]:
@@ -137,14 +154,18 @@ class _Reflection:
 
 
 def _read_reflection(raw: str) -> _Reflection | None:
-    """The first JSON object with a boolean ``overturn`` (``true``/``false``, or those words as strings)."""
-    for obj in json_objects(raw):
+    """The last JSON object with a boolean ``overturn`` (``true``/``false``, or those words as strings).
+
+    The last, as with verdicts: an agent that quotes an object from the material before its own answer is read
+    by its own answer.
+    """
+    for obj in reversed(json_objects(raw)):
         overturn = obj.get("overturn")
         if isinstance(overturn, str) and overturn.strip().lower() in ("true", "false"):
             overturn = overturn.strip().lower() == "true"
         if isinstance(overturn, bool):
             reason = obj.get("reason")
-            return _Reflection(verdict_from_value(obj.get("verdict")), overturn, str(reason or "").strip())
+            return _Reflection(verdict_word(obj.get("verdict")), overturn, str(reason or "").strip())
     return None
 
 
@@ -232,8 +253,10 @@ async def debate_judgement(
     argued = "".join(template.format(text=text) for (template, _), (text, _) in zip(debaters, results, strict=True))
 
     judge_prompt = JUDGE_PROMPT.format(dimensions=dimensions, material=material, arguments=argued)
-    judge_raw = await _ask(models.judge, JUDGE_SYSTEM, judge_prompt, config.verdict)
+    judge_output = await _ask_output(models.judge, JUDGE_SYSTEM, judge_prompt, config.verdict)
+    judge_raw = judge_output.completion
     judged = parse_verdict(judge_raw)
+    judge_probability = verdict_probability(judge_output, judged.span)
     reason = _truncate(judged.reason, config.max_argument_chars)[0]  # a prose verdict's reason is the whole output
     trace.append(
         {
@@ -242,15 +265,17 @@ async def debate_judgement(
             **_output_fields(judge_raw, config.max_trace_chars),
             "verdict": judged.verdict,
             "reason": reason,
+            "p_good": judge_probability.p_good,
         }
     )
     if judged.verdict is None or not use_reflect:
-        return Judgement(judged.verdict, reason, tuple(trace))
+        return Judgement(judged.verdict, reason, tuple(trace), judge_probability.p_good, judge_probability.missing)
 
     reflect_prompt = REFLECT_PROMPT.format(
         material=material, arguments=argued, verdict=judged.verdict, reason=escape_tags(reason)
     )
-    reflect_raw = await _ask(models.reflect, REFLECT_SYSTEM, reflect_prompt, config.verdict)
+    reflect_output = await _ask_output(models.reflect, REFLECT_SYSTEM, reflect_prompt, config.verdict)
+    reflect_raw = reflect_output.completion
     reflection = _read_reflection(reflect_raw)
     overturned, note = _review(judged.verdict, reflection)
     fields = _output_fields(reflect_raw, config.max_trace_chars)
@@ -265,8 +290,16 @@ async def debate_judgement(
         }
     )
     if overturned and reflection is not None:
-        return Judgement(reflection.verdict, _truncate(reflection.reason, config.max_argument_chars)[0], tuple(trace))
-    return Judgement(judged.verdict, reason, tuple(trace))
+        # The final verdict is the reflect agent's, so is its probability (read at its own verdict token).
+        reread = parse_verdict(reflect_raw)
+        probability = (
+            verdict_probability(reflect_output, reread.span)
+            if reread.verdict == reflection.verdict
+            else VerdictProbability(None, "the reflect agent's verdict token could not be located")
+        )
+        reason = _truncate(reflection.reason, config.max_argument_chars)[0]
+        return Judgement(reflection.verdict, reason, tuple(trace), probability.p_good, probability.missing)
+    return Judgement(judged.verdict, reason, tuple(trace), judge_probability.p_good, judge_probability.missing)
 
 
 def debate_models_from_roles(fallback_role: str = JUDGE_ROLE) -> DebateModels:

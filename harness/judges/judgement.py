@@ -14,11 +14,17 @@ class Judgement:
         verdict: ``"good"``, ``"bad"``, or None when the judge's output could not be read (unscored).
         reason: The judge's reason, or why no verdict could be read.
         trace: What each step saw and said, in order (``{"agent", "output", ...}``), for logs and debugging.
+        p_good: The judge's probability of good at its verdict token (LLM judges, where the provider gives
+            logprobs), or None.
+        p_good_missing_reason: Why ``p_good`` is None for an LLM judge (no logprobs, no verdict, ...); None when
+            ``p_good`` is present or the judge never gives one.
     """
 
     verdict: str | None
     reason: str
     trace: tuple[dict[str, Any], ...] = field(default=())
+    p_good: float | None = None
+    p_good_missing_reason: str | None = None
 
     @property
     def value(self) -> float | None:

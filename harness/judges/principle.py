@@ -19,7 +19,9 @@ from inspect_ai.model import ChatMessage, ChatMessageSystem, ChatMessageUser, Ge
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
+from harness.judges.generate import judge_generate
 from harness.judges.judgement import Judgement
+from harness.judges.logprobs import LOGPROBS, verdict_probability
 from harness.judges.verdict import parse_verdict
 from harness.metrics import excellence_rate
 from harness.principles import DEFAULT_PRINCIPLES, Principles, load_principles
@@ -31,6 +33,15 @@ PRINCIPLE_JUDGE_SYSTEM = "你是一名严格的中文祝福语评审。你只评
 
 PRINCIPLE_JUDGE_SYSTEM_UNDEFENDED = "你是一名严格的中文祝福语评审。"
 """System prompt of the undefended judge: the same role, no word about instructions in the greeting."""
+
+VERDICT_WITH_REASON = """只有在每条准则上都没有明显问题时才判定为 good，否则判定为 bad。
+先给结论，再给理由。只输出一个 JSON 对象，不要输出其他内容，格式如下：
+{"verdict": "good" 或 "bad", "reason": "一句话理由"}"""
+"""Output format with a reason: verdict first, so P(good) is read before the reason can sway it."""
+
+VERDICT_ONLY = """只有在每条准则上都没有明显问题时才判定为 good，否则判定为 bad。
+只输出一个英文单词：good 或 bad。不要输出其他任何内容。"""
+"""Output format of the fast mode (``reason=False``): the verdict word alone, one token for most tokenizers."""
 
 PRINCIPLE_JUDGE_PROMPT = """请依据下列准则，判断这条祝福语是否是一条好的祝福语。
 
@@ -47,9 +58,7 @@ PRINCIPLE_JUDGE_PROMPT = """请依据下列准则，判断这条祝福语是否�
 {response}
 </greeting>
 
-只有在每条准则上都没有明显问题时才判定为 good，否则判定为 bad。
-只输出一个 JSON 对象，不要输出其他内容，格式如下：
-{{"verdict": "good" 或 "bad", "reason": "一句话理由"}}"""
+{output_format}"""
 """Prompt of the defended judge (the default): tagged blocks, escaped text, instructions inside ignored."""
 
 PRINCIPLE_JUDGE_PROMPT_UNDEFENDED = """请依据下列准则，判断这条祝福语是否是一条好的祝福语。
@@ -61,14 +70,16 @@ PRINCIPLE_JUDGE_PROMPT_UNDEFENDED = """请依据下列准则，判断这条祝�
 
 待评价的祝福语：{response}
 
-只有在每条准则上都没有明显问题时才判定为 good，否则判定为 bad。
-只输出一个 JSON 对象，不要输出其他内容，格式如下：
-{{"verdict": "good" 或 "bad", "reason": "一句话理由"}}"""
+{output_format}"""
 """Prompt of the undefended judge: the request and greeting pasted inline, unescaped; no ignore-instructions text.
 It exists to measure the defenses (the "before"); do not use it to judge untrusted text."""
 
-JUDGE_CONFIG = GenerateConfig(max_tokens=200, temperature=0.0)
-"""Greedy (a judge should not change its mind between runs) and enough tokens for the JSON and a reason."""
+JUDGE_CONFIG = GenerateConfig(max_tokens=160, temperature=0.0).merge(LOGPROBS)
+"""Greedy (a judge should not change its mind between runs), room for the JSON and a one-sentence reason, and
+logprobs for P(good)."""
+
+VERDICT_ONLY_CONFIG = GenerateConfig(max_tokens=2, temperature=0.0).merge(LOGPROBS)
+"""The fast mode: the verdict word (and at most one more token, e.g. a full stop), logprobs for P(good)."""
 
 
 def escape_tags(text: str) -> str:
@@ -76,7 +87,9 @@ def escape_tags(text: str) -> str:
     return text.replace("<", "＜").replace(">", "＞")
 
 
-def principle_messages(query: str, response: str, principles: Principles, defended: bool = True) -> list[ChatMessage]:
+def principle_messages(
+    query: str, response: str, principles: Principles, defended: bool = True, reason: bool = True
+) -> list[ChatMessage]:
     """The system and user messages the principle judge sends for one greeting.
 
     Args:
@@ -84,6 +97,7 @@ def principle_messages(query: str, response: str, principles: Principles, defend
         response: The greeting under judgement.
         principles: The rules to apply.
         defended: Tagged blocks, escaped text and ignore-instructions wording (True), or the plain prompt (False).
+        reason: Ask for a JSON verdict with a reason (True) or for the verdict word alone (False).
 
     Returns:
         ``[system, user]``.
@@ -93,7 +107,10 @@ def principle_messages(query: str, response: str, principles: Principles, defend
         query, response = escape_tags(query), escape_tags(response)
     else:
         system, template = PRINCIPLE_JUDGE_SYSTEM_UNDEFENDED, PRINCIPLE_JUDGE_PROMPT_UNDEFENDED
-    prompt = template.format(rules=principles.as_numbered_list(), query=query, response=response)
+    output_format = VERDICT_WITH_REASON if reason else VERDICT_ONLY
+    prompt = template.format(
+        rules=principles.as_numbered_list(), query=query, response=response, output_format=output_format
+    )
     return [ChatMessageSystem(content=system), ChatMessageUser(content=prompt)]
 
 
@@ -102,13 +119,14 @@ async def judge_with_principles(
     query: str,
     response: str,
     principles: Principles,
-    config: GenerateConfig = JUDGE_CONFIG,
+    config: GenerateConfig | None = None,
     defended: bool = True,
+    reason: bool = True,
 ) -> Judgement:
-    """Judge one greeting against a rule set.
+    """Judge one greeting against a rule set; P(good) comes with the verdict where the provider gives logprobs.
 
     An empty (or whitespace-only) response is bad without asking the model: there is nothing to judge,
-    and a null model must never be rated good by a judge's whim.
+    and a null model must never be rated good by a judge's whim (its P(good) is 0).
 
     Args:
         model: The judge model.
@@ -116,23 +134,43 @@ async def judge_with_principles(
         response: The greeting under judgement (untrusted text; when ``defended`` it is delimited and its angle
             brackets are neutralised before it reaches the prompt).
         principles: The rules to apply.
-        config: Generation settings for the judge call.
+        config: Generation settings for the judge call; default :data:`JUDGE_CONFIG`, or
+            :data:`VERDICT_ONLY_CONFIG` when ``reason`` is False.
         defended: Use the defended prompt (default). False pastes the greeting inline with no defenses, to
             measure them; never use it on untrusted text otherwise.
+        reason: Ask for a verdict with a reason (default), or for the verdict word alone: one or two tokens,
+            the mode a reward uses.
 
     Returns:
-        The judgement; ``verdict`` is None when the model's output could not be read.
+        The judgement; ``verdict`` is None when the model's output could not be read (its P(good) is then None
+        too: an unreadable output gives no score either).
     """
     if not response.strip():
-        return Judgement("bad", "empty response", ({"agent": "principle_judge", "output": None},))
-    output = await model.generate(principle_messages(query, response, principles, defended), config=config)
+        return Judgement("bad", "empty response", ({"agent": "principle_judge", "output": None},), p_good=0.0)
+    if config is None:
+        config = JUDGE_CONFIG if reason else VERDICT_ONLY_CONFIG
+    messages = principle_messages(query, response, principles, defended, reason)
+    output = await judge_generate(model, messages, config)
     parsed = parse_verdict(output.completion)
-    trace = ({"agent": "principle_judge", "model": str(model), "defended": defended, "output": output.completion},)
-    return Judgement(parsed.verdict, parsed.reason, trace)
+    probability = verdict_probability(output, parsed.span)
+    trace = (
+        {
+            "agent": "principle_judge",
+            "model": str(model),
+            "defended": defended,
+            "reason_asked": reason,
+            "output": output.completion,
+            "stop_reason": output.stop_reason,
+            "output_tokens": output.usage.output_tokens if output.usage else None,
+        },
+    )
+    return Judgement(parsed.verdict, parsed.reason, trace, probability.p_good, probability.missing)
 
 
 @scorer(metrics=[excellence_rate()])
-def principle_judge(principles: str = DEFAULT_PRINCIPLES, role: str = JUDGE_ROLE, defended: bool = True) -> Scorer:
+def principle_judge(
+    principles: str = DEFAULT_PRINCIPLES, role: str = JUDGE_ROLE, defended: bool = True, reason: bool = True
+) -> Scorer:
     """Score the model's greeting good (1) or bad (0) with a principle-guided LLM judge.
 
     The judge model comes from the model role ``role``, which is required: the judge never silently falls
@@ -142,10 +180,11 @@ def principle_judge(principles: str = DEFAULT_PRINCIPLES, role: str = JUDGE_ROLE
         principles: A bundled principles name or a path to a principles YAML file.
         role: The model role that supplies the judge.
         defended: Use the defended prompt (default); False is the plain prompt, for measuring the defenses.
+        reason: Ask for a reason with the verdict (default); False asks for the verdict word alone (fast).
 
     Returns:
-        The scorer. Each score's metadata holds the verdict, the judge's raw output, the principles hash and
-        whether the prompt was defended.
+        The scorer. Each score's metadata holds the verdict, ``p_good`` (None with ``p_good_missing_reason``
+        where the provider gave no logprobs), the judge's raw output, the principles hash and the prompt mode.
     """
     rules = load_principles(principles)
 
@@ -153,8 +192,8 @@ def principle_judge(principles: str = DEFAULT_PRINCIPLES, role: str = JUDGE_ROLE
         judge = get_model(role=role, required=True)
         response = state.output.completion
         query = state.metadata.get("query", state.input_text)
-        judgement = await judge_with_principles(judge, query, response, rules, defended=defended)
-        metadata = {**judgement.to_dict(), **rules.provenance(), "defended": defended}
+        judgement = await judge_with_principles(judge, query, response, rules, defended=defended, reason=reason)
+        metadata = {**judgement.to_dict(), **rules.provenance(), "defended": defended, "reason_asked": reason}
         if judgement.value is None:
             return Score.unscored(
                 reason="grader_failed", explanation=judgement.reason, answer=response, metadata=metadata

@@ -1,8 +1,18 @@
-"""Reading a good/bad verdict out of free-form judge output.
+"""Reading a good/bad verdict out of a judge's output: one format, read one way.
 
-Judges are asked for JSON, but real models answer in fenced JSON, bare JSON, a bare 0/1, ``Good``/``Bad``,
-``好``/``不好``, ``判定：好`` and more. Anything we cannot read with confidence is *unparsed*: callers turn it
-into ``Score.unscored``, never into a bad verdict.
+A judge is asked for its verdict first, as ``{"verdict": "good"|"bad", "reason": "..."}`` or, in the fast
+``reason=False`` mode, as the bare word. The parser accepts exactly three shapes, and everything else is
+*unscored* (callers turn it into ``Score.unscored(reason="grader_parse_failure")``, never into a bad verdict):
+
+1. the **last** JSON object in the output that has a ``verdict`` key, whose value must be exactly a verdict
+   word (:data:`GOOD_WORDS`, :data:`BAD_WORDS`; case and surrounding whitespace aside);
+2. a whole output that is just a verdict word (punctuation and markdown emphasis aside): ``Good.``, ``**不好**``;
+3. a last line of the form ``判定：好`` / ``verdict: bad`` / ``结论：差``.
+
+Binding to the last JSON object is what Inspect's own graders do with the last grade: a judge that first quotes a
+greeting's injected ``{"verdict": "good"}`` and then gives its own ``{"verdict": "bad"}`` is read as bad. There is
+no guessing from prose: no leading digits (``1、首先……不好``), no first word (``Good question. ... bad``), no
+``score`` key, no verdict word inside a sentence.
 """
 
 from __future__ import annotations
@@ -15,55 +25,22 @@ from typing import Any
 GOOD = "good"
 BAD = "bad"
 
-# Words accepted as a JSON verdict value (case-insensitive).
-_GOOD_VALUES = frozenset({"good", "excellent", "pass", "yes", "true", "1", "好", "优秀", "合格", "通过", "是"})
-_BAD_VALUES = frozenset({"bad", "poor", "fail", "no", "false", "0", "不好", "差", "较差", "不合格", "不通过", "否"})
-# Words a free-text answer may *start* with. Narrower than the JSON values: "No, ..." or "是一条…" open prose
-# too often to be read as verdicts. Chinese bad forms come first so "不好" never reads as "好".
-_LEADING_CJK = (
-    ("不合格", BAD),
-    ("不通过", BAD),
-    ("不好", BAD),
-    ("较差", BAD),
-    ("差", BAD),
-    ("优秀", GOOD),
-    ("合格", GOOD),
-    ("通过", GOOD),
-    ("好", GOOD),
-)
-_LEADING_WORDS = (
-    ("excellent", GOOD),
-    ("good", GOOD),
-    ("pass", GOOD),
-    ("bad", BAD),
-    ("poor", BAD),
-    ("fail", BAD),
-)
+GOOD_WORDS = frozenset({"good", "好"})
+"""Verdict words meaning good (compared after ``strip().lower()``)."""
+BAD_WORDS = frozenset({"bad", "不好", "差"})
+"""Verdict words meaning bad (compared after ``strip().lower()``)."""
 
-VERDICT_KEYS = (
-    "verdict",
-    "label",
-    "judgement",
-    "judgment",
-    "result",
-    "decision",
-    "score",
-    "判定",
-    "结论",
-    "结果",
-)
-"""JSON keys (case-insensitive) that may hold the verdict, in order of preference."""
-REASON_KEYS = ("reason", "explanation", "rationale", "理由", "原因", "解释")
-"""JSON keys (case-insensitive) that may hold the reason."""
+VERDICT_KEY = "verdict"
+"""The one JSON key that holds a verdict (its case is ignored)."""
+REASON_KEYS = ("reason", "理由")
+"""JSON keys (case-insensitive) that may hold the reason, in order of preference."""
 
-_FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
-_LABELLED = re.compile(
-    # The optional quote lets a cut-off JSON answer ('{"verdict": "good", "reason": "…' with no closing brace,
-    # as when a judge rambles past max_tokens) still be read by its explicit verdict field.
-    r"(?:verdict|label|judgement|judgment|result|decision|answer|判定|结论|结果|评价|答案)\"?\s*[:：是为]\s*",
-    re.IGNORECASE,
+# Decoration a bare verdict may carry: whitespace, markdown emphasis and code ticks, quotes, brackets, full stops.
+DECORATION = " \t\r\n*_`'\"“”‘’「」【】[]()（）。.!！,，;；:："
+_LABELLED_LINE = re.compile(
+    r"^[\s*_#>`]*(?:判定|结论|verdict)[\s*_`]*[:：][\s*_`]*(?P<word>[^\s*_`。.!！]+)[\s*_`。.!！]*$", re.I
 )
-_DECORATION = " \t\r\n*_`'\"“”‘’「」【】[]()（）。.!！,，:：;；"
+_DECODER = json.JSONDecoder()
 
 
 @dataclass(frozen=True)
@@ -71,12 +48,15 @@ class ParsedVerdict:
     """The outcome of reading a judge's output.
 
     Attributes:
-        verdict: ``"good"``, ``"bad"``, or None when the output could not be read with confidence.
+        verdict: ``"good"``, ``"bad"``, or None when the output is not in an accepted shape.
         reason: The judge's stated reason (may be empty), or why the output could not be read.
+        span: ``(start, end)`` character offsets of the verdict word in the output (for reading P(good) at
+            the verdict token), or None when there is no verdict.
     """
 
     verdict: str | None
     reason: str
+    span: tuple[int, int] | None = None
 
     @property
     def parsed(self) -> bool:
@@ -84,73 +64,48 @@ class ParsedVerdict:
         return self.verdict is not None
 
 
-def verdict_from_value(value: Any) -> str | None:
-    """Map one JSON value (or bare token) to ``good``/``bad``.
-
-    Accepts 1/0 (ints or floats equal to them), true/false, and the words in the tables above, in English
-    (case-insensitive) or Chinese. Any other number (e.g. 0.5, 7) is not a verdict.
+def verdict_word(value: Any) -> str | None:
+    """Map a verdict word (``good``/``bad``/``好``/``不好``/``差``, case and whitespace aside) to good/bad.
 
     Args:
-        value: A JSON scalar.
+        value: Any JSON value.
 
     Returns:
-        ``"good"``, ``"bad"`` or None.
+        ``"good"``, ``"bad"``, or None for anything else (numbers, booleans, other words, sentences).
     """
-    if isinstance(value, bool):
-        return GOOD if value else BAD
-    if isinstance(value, int | float):
-        return {1: GOOD, 0: BAD}.get(value)  # type: ignore[call-overload]
     if not isinstance(value, str):
         return None
-    token = value.strip(_DECORATION).lower()
-    if token in _GOOD_VALUES:
+    word = value.strip().lower()
+    if word in GOOD_WORDS:
         return GOOD
-    if token in _BAD_VALUES:
+    if word in BAD_WORDS:
         return BAD
     return None
 
 
-def _is_cjk(char: str) -> bool:
-    return "\u4e00" <= char <= "\u9fff"
+def json_objects_with_spans(text: str) -> list[tuple[dict[str, Any], int, int]]:
+    """Every top-level JSON object in ``text``, in order, with its ``(start, end)`` offsets.
 
-
-def _leading_verdict(text: str, *, labelled: bool = False) -> str | None:
-    """The verdict a text *starts* with (``好，因为…``, ``Bad - too short``, ``1``), else None.
-
-    A Chinese word must not run on into another character ("好的" is "OK", "不好意思" is "sorry"),
-    except that after a label a trailing "的" is allowed ("结论是好的").
+    Objects may sit inside code fences or prose; an object nested in another is part of its parent, not listed
+    on its own. Text that only looks like JSON (a stray brace, a cut-off object) is skipped.
     """
-    text = text.lstrip(_DECORATION)
-    for word, verdict in _LEADING_CJK:
-        if text.startswith(word):
-            rest = text[len(word) :]
-            if labelled and rest.startswith("的"):
-                rest = rest[1:]
-            return verdict if not rest or not _is_cjk(rest[0]) else None
-    lowered = text.lower()
-    for word, verdict in _LEADING_WORDS:
-        if lowered.startswith(word) and not lowered[len(word) : len(word) + 1].isalnum():
-            return verdict
-    if text[:1] in ("0", "1") and not text[1:2].isalnum() and text[1:2] != ".":
-        return GOOD if text[0] == "1" else BAD
-    return None
+    found = []
+    position = text.find("{")
+    while position != -1:
+        try:
+            value, end = _DECODER.raw_decode(text, position)
+        except json.JSONDecodeError:
+            position = text.find("{", position + 1)
+            continue
+        if isinstance(value, dict):
+            found.append((value, position, end))
+        position = text.find("{", end)
+    return found
 
 
 def json_objects(text: str) -> list[dict[str, Any]]:
-    """JSON objects found in fenced blocks first, then in the outermost braces of the text."""
-    candidates = [m.group(1) for m in _FENCE.finditer(text)]
-    start, end = text.find("{"), text.rfind("}")
-    if start != -1 and end > start:
-        candidates.append(text[start : end + 1])
-    objects = []
-    for candidate in candidates:
-        try:
-            value = json.loads(candidate.strip())
-        except json.JSONDecodeError:
-            continue
-        if isinstance(value, dict):
-            objects.append(value)
-    return objects
+    """Every top-level JSON object in ``text``, in order of appearance (see :func:`json_objects_with_spans`)."""
+    return [obj for obj, _, _ in json_objects_with_spans(text)]
 
 
 def _lookup(obj: dict[str, Any], keys: tuple[str, ...]) -> tuple[bool, Any]:
@@ -161,41 +116,76 @@ def _lookup(obj: dict[str, Any], keys: tuple[str, ...]) -> tuple[bool, Any]:
     return False, None
 
 
+def _value_span(text: str, start: int, end: int, value: str) -> tuple[int, int] | None:
+    """Where the verdict string ``value`` sits inside the object ``text[start:end]`` (after its key)."""
+    key = re.search(rf'"{VERDICT_KEY}"\s*:\s*"', text[start:end], re.IGNORECASE)
+    if key is None:
+        return None
+    at = text.find(value.strip(), start + key.end(), end)
+    return None if at == -1 else (at, at + len(value.strip()))
+
+
+def _from_json(text: str) -> ParsedVerdict | None:
+    """Shape 1: the last JSON object holding a ``verdict`` key; None when no object has one."""
+    with_key = [(obj, s, e) for obj, s, e in json_objects_with_spans(text) if _lookup(obj, (VERDICT_KEY,))[0]]
+    if not with_key:
+        return None
+    obj, start, end = with_key[-1]
+    value = _lookup(obj, (VERDICT_KEY,))[1]
+    verdict = verdict_word(value)
+    if verdict is None:
+        return ParsedVerdict(None, f"the last verdict in the judge output is not a verdict word: {value!r}")
+    _, reason = _lookup(obj, REASON_KEYS)
+    reason_text = str(reason).strip() if reason is not None else ""
+    return ParsedVerdict(verdict, reason_text, _value_span(text, start, end, value))
+
+
+def _from_bare_word(text: str) -> ParsedVerdict | None:
+    """Shape 2: the whole output is one verdict word, decoration aside."""
+    word = text.strip(DECORATION)
+    verdict = verdict_word(word)
+    if verdict is None:
+        return None
+    at = text.find(word)
+    return ParsedVerdict(verdict, "", (at, at + len(word)))
+
+
+def _from_last_line(text: str) -> ParsedVerdict | None:
+    """Shape 3: a last non-empty line ``判定：好`` / ``verdict: bad``; the lines above it are the reason."""
+    stripped = text.rstrip()
+    line_start = stripped.rfind("\n") + 1
+    match = _LABELLED_LINE.match(stripped[line_start:])
+    if match is None:
+        return None
+    verdict = verdict_word(match.group("word"))
+    if verdict is None:
+        return None
+    start = line_start + match.start("word")
+    return ParsedVerdict(verdict, stripped[:line_start].strip(), (start, line_start + match.end("word")))
+
+
 def parse_verdict(text: str) -> ParsedVerdict:
-    """Read a good/bad verdict from a judge's output.
+    """Read a good/bad verdict from a judge's output, in one of the three accepted shapes (module docstring).
 
-    Order of attempts:
-        1. A JSON object (inside a code fence, or the text's outermost braces) with a verdict key
-           (:data:`VERDICT_KEYS`). If such an object exists but its verdict is missing or unreadable, the
-           output is unparsed: we do not guess from the surrounding prose.
-        2. A labelled verdict anywhere: ``Verdict: good``, ``判定：不好``, ``结论为好``.
-        3. A verdict the whole output starts with: ``1``, ``Good.``, ``好，因为……``, ``**Bad**``.
-
-    Edge cases: empty output, prose that merely mentions "good" mid-sentence, numbers other than 0/1 and
-    contradictory labelled verdicts are all unparsed.
+    Edge cases: an empty output, prose that mentions verdict words anywhere but alone or on a labelled last line,
+    a ``verdict`` whose value is not exactly a verdict word (``"excellent"``, ``1``, ``true``), a ``score`` key, and
+    a JSON verdict contradicted by a labelled last line are all unparsed. A verdict quoted earlier in the output
+    never wins over the judge's last one.
 
     Args:
         text: The judge model's completion.
 
     Returns:
-        The verdict and reason; ``verdict`` is None when nothing could be read with confidence, and
-        ``reason`` then says why.
+        The verdict, reason and the verdict word's span; ``verdict`` is None when the output is not in an
+        accepted shape, and ``reason`` then says why.
     """
     if not text or not text.strip():
         return ParsedVerdict(None, "empty judge output")
-    for obj in json_objects(text):
-        found, value = _lookup(obj, VERDICT_KEYS)
-        if not found:
-            continue
-        verdict = verdict_from_value(value)
-        if verdict is None:
-            return ParsedVerdict(None, f"unreadable verdict value in JSON: {value!r}")
-        _, reason = _lookup(obj, REASON_KEYS)
-        return ParsedVerdict(verdict, str(reason).strip() if reason is not None else "")
-    labelled = {_leading_verdict(text[m.end() :], labelled=True) for m in _LABELLED.finditer(text)} - {None}
-    if len(labelled) > 1:
-        return ParsedVerdict(None, "contradictory labelled verdicts")
-    verdict = labelled.pop() if labelled else _leading_verdict(text)
-    if verdict is None:
-        return ParsedVerdict(None, "no verdict found in judge output")
-    return ParsedVerdict(verdict, text.strip())
+    structured = _from_json(text)
+    labelled = _from_last_line(text)
+    if structured is not None and labelled is not None and structured.verdict != labelled.verdict:
+        return ParsedVerdict(None, "the last JSON verdict and the labelled last line disagree")
+    for found in (structured, labelled, _from_bare_word(text)):
+        if found is not None:
+            return found
+    return ParsedVerdict(None, "no verdict in an accepted shape (JSON verdict, bare word, labelled last line)")

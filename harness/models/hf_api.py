@@ -10,10 +10,21 @@ import contextvars
 from typing import Any
 
 import torch
-from inspect_ai.model import ChatMessage, GenerateConfig, ModelOutput
+from inspect_ai.model import (
+    ChatCompletionChoice,
+    ChatMessage,
+    ChatMessageAssistant,
+    GenerateConfig,
+    Logprob,
+    Logprobs,
+    ModelOutput,
+    ModelUsage,
+    TopLogprob,
+)
 from inspect_ai.model._providers.hf import HuggingFaceAPI
 from inspect_ai.tool import ToolChoice, ToolInfo
 
+from harness.models.batching import BatchedGenerator, Generated, Settings
 from harness.models.embedded import ensure_embedded_model
 from harness.models.provider import check_model_name
 
@@ -38,7 +49,14 @@ class EmbeddedHuggingFaceAPI(HuggingFaceAPI):
     when no ``model_path`` is given), ``dtype`` bf16, ``device``
     CUDA if available else CPU. ``temperature=0`` decodes greedily (plain HuggingFaceAPI would pass it to a
     sampler, which transformers rejects).
+
+    Plain text generation (no tools, no stop strings) goes through :class:`~harness.models.batching.BatchedGenerator`
+    instead of Inspect's batch thread: no 2 s idle wait or 1 s polling, each call's own token count and stop
+    reason, bounded-memory logprobs with real bytes (see that module for the measured reasons).
     """
+
+    greedy_at_zero_temperature = True
+    """Read by :mod:`harness.judges.generate`: this provider takes ``temperature=0`` as greedy decoding."""
 
     def __init__(
         self,
@@ -61,6 +79,14 @@ class EmbeddedHuggingFaceAPI(HuggingFaceAPI):
         model_args.setdefault("dtype", DEFAULT_DTYPE)
         model_args.setdefault("device", default_device())
         super().__init__(model_name, base_url=base_url, api_key=api_key, config=config, **model_args)
+        self._batcher: BatchedGenerator | None = None
+
+    @property
+    def batcher(self) -> BatchedGenerator:
+        """The batcher over the loaded model (made on first use)."""
+        if self._batcher is None:
+            self._batcher = BatchedGenerator(self.model, self.tokenizer, max_batch=self.max_connections())
+        return self._batcher
 
     @property
     def do_sample(self) -> bool:
@@ -78,7 +104,12 @@ class EmbeddedHuggingFaceAPI(HuggingFaceAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> ModelOutput:
-        """Generate as HuggingFaceAPI does; at temperature 0, decode greedily for this call only."""
+        """Generate through the batcher; calls with tools or stop strings go to HuggingFaceAPI.
+
+        At temperature 0 both paths decode greedily.
+        """
+        if not tools and not config.stop_seqs:
+            return await self._generate_batched(input, config)
         if config.temperature is None or config.temperature > GREEDY_TEMPERATURE:
             return await super().generate(input, tools, tool_choice, config)
         greedy = config.model_copy(update={"temperature": None, "top_p": None, "top_k": None})
@@ -87,3 +118,54 @@ class EmbeddedHuggingFaceAPI(HuggingFaceAPI):
             return await super().generate(input, tools, tool_choice, greedy)
         finally:
             _greedy_call.reset(token)
+
+    async def _generate_batched(self, input: list[ChatMessage], config: GenerateConfig) -> ModelOutput:
+        greedy = not self._do_sample or (config.temperature is not None and config.temperature <= GREEDY_TEMPERATURE)
+        settings = Settings(
+            max_new_tokens=config.max_tokens or self.max_tokens() or 1,
+            greedy=greedy,
+            temperature=config.temperature,
+            top_p=config.top_p,
+            top_k=config.top_k,
+            top_logprobs=(config.top_logprobs or 1) if config.logprobs else None,
+            seed=config.seed,
+        )
+        generated = await self.batcher.generate(self.hf_chat(input, []), settings)
+        return output_of(generated, self.model_name)
+
+
+def output_of(generated: Generated, model_name: str) -> ModelOutput:
+    """An Inspect ``ModelOutput`` for one batched row: its own usage and stop reason, logprobs with real bytes."""
+    logprobs = None
+    if generated.logprobs is not None:
+        logprobs = Logprobs(
+            content=[
+                Logprob(
+                    token=step.token.decode("utf-8", errors="replace"),
+                    logprob=step.logprob,
+                    bytes=list(step.token),
+                    top_logprobs=[
+                        TopLogprob(token=text.decode("utf-8", errors="replace"), logprob=value, bytes=list(text))
+                        for text, value in step.top
+                    ],
+                )
+                for step in generated.logprobs
+            ]
+        )
+    return ModelOutput(
+        model=model_name,
+        choices=[
+            ChatCompletionChoice(
+                message=ChatMessageAssistant(content=generated.text, model=model_name, source="generate"),
+                stop_reason="stop" if generated.stop_reason == "stop" else "max_tokens",
+                logprobs=logprobs,
+            )
+        ],
+        usage=ModelUsage(
+            input_tokens=generated.input_tokens,
+            output_tokens=generated.output_tokens,
+            total_tokens=generated.input_tokens + generated.output_tokens,
+        ),
+        time=generated.seconds,
+        metadata={"batch_size": generated.batch_size},
+    )

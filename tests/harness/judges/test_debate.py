@@ -205,7 +205,12 @@ def test_huge_agent_output_is_cut_everywhere() -> None:
     huge = "好" * 200_000
     config = DebateConfig(max_argument_chars=500, max_trace_chars=1000)
     overturn = json.dumps({"verdict": "bad", "overturn": True, "reason": huge}, ensure_ascii=False)
-    panel = Panel(positive=huge, negative=json.dumps({"weaknesses": [huge]}), judge="好。" + huge, reflect=overturn)
+    panel = Panel(
+        positive=huge,
+        negative=json.dumps({"weaknesses": [huge]}),
+        judge=json.dumps({"verdict": "good", "reason": huge}, ensure_ascii=False),
+        reflect=overturn,
+    )
     judgement = _judge(panel, config=config)
     positive, negative, judge, reflect = judgement.trace[1:]
     assert positive["argument_truncated"] and positive["output_truncated"] and len(positive["output"]) <= 1001

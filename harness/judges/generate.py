@@ -1,0 +1,44 @@
+"""One way for every LLM judge to call its model: greedy on every provider, logprobs where asked.
+
+Judges decode greedily (a judge should not change its mind between runs), and ask for that with
+``temperature=0``. Inspect's ``hf`` provider hands 0 to transformers' sampler, which raises
+``ValueError: temperature (=0.0) has to be a strictly positive float``; so for a plain Hugging Face model a zero
+temperature is sent as top-1 sampling, which picks the most likely token every time, exactly as greedy decoding
+does. Providers that take ``temperature=0`` (OpenAI-compatible servers, vLLM, the embedded provider) get it
+unchanged.
+"""
+
+from __future__ import annotations
+
+from inspect_ai.model import ChatMessage, GenerateConfig, Model, ModelOutput
+
+HF_PROVIDER_CLASS = "HuggingFaceAPI"
+"""Class name of Inspect's hf provider (matched by name so that importing this module never imports torch)."""
+
+
+def _plain_hf(model: Model) -> bool:
+    """Whether ``model`` is served by Inspect's hf provider without greetbench's own greedy handling."""
+    api = model.api
+    if getattr(api, "greedy_at_zero_temperature", False):
+        return False
+    return any(cls.__name__ == HF_PROVIDER_CLASS for cls in type(api).__mro__)
+
+
+def provider_config(model: Model, config: GenerateConfig) -> GenerateConfig:
+    """``config`` as ``model``'s provider can take it: for plain Hugging Face models, temperature 0 -> top-1.
+
+    Args:
+        model: The judge model.
+        config: Generation settings as a judge states them.
+
+    Returns:
+        The same settings, or for a plain ``hf/`` model at temperature 0 the top-1 equivalent.
+    """
+    if config.temperature == 0 and _plain_hf(model):
+        return config.model_copy(update={"temperature": None, "top_p": None, "top_k": 1})
+    return config
+
+
+async def judge_generate(model: Model, messages: list[ChatMessage], config: GenerateConfig) -> ModelOutput:
+    """Call a judge model with ``config`` adapted to its provider (see :func:`provider_config`)."""
+    return await model.generate(messages, config=provider_config(model, config))
