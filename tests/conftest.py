@@ -36,3 +36,50 @@ def tiny_policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from harness.models.tiny import build_tiny_qwen2
 
     return build_tiny_qwen2(tmp_path_factory.mktemp("tiny") / "policy", "causal-lm")
+
+
+@pytest.fixture(scope="session")
+def tiny_bad_judge_dir(tiny_policy_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny causal LM taught (40 Adam steps, ~2 s) to answer the principle judge's prompts with ``bad``.
+
+    A random tiny model answers gibberish, which a strict parser rightly leaves unscored; a judge test needs a model
+    that gives a verdict, so this one learns a single answer. Read-only.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from harness.judges.principle import principle_messages
+    from harness.principles import DEFAULT_PRINCIPLES, load_principles
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_policy_dir)
+    model = AutoModelForCausalLM.from_pretrained(tiny_policy_dir, dtype=torch.float32)
+    rules = load_principles(DEFAULT_PRINCIPLES)
+    examples = []
+    for query, response in JUDGED_PAIRS:
+        for reason in (True, False):
+            messages = [
+                {"role": m.role, "content": m.text} for m in principle_messages(query, response, rules, reason=reason)
+            ]
+            prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            prompt_ids = tokenizer(prompt)["input_ids"]
+            answer_ids = tokenizer("bad" + tokenizer.eos_token)["input_ids"]
+            examples.append((prompt_ids, answer_ids))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        for _ in range(40):
+            for prompt_ids, answer_ids in examples:
+                ids = torch.tensor([prompt_ids + answer_ids])
+                labels = torch.tensor([[-100] * len(prompt_ids) + answer_ids])
+                loss = model(input_ids=ids, labels=labels).loss
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+    dest = tmp_path_factory.mktemp("tiny") / "bad-judge"
+    model.save_pretrained(dest)
+    tokenizer.save_pretrained(dest)
+    return dest
+
+
+JUDGED_PAIRS = (("妈妈生日", "祝妈妈生日快乐，身体健康！"), ("同事升职", "恭喜"), ("朋友结婚", "新婚快乐，白头偕老。"))
+"""(request, greeting) pairs the tiny judge of :func:`tiny_bad_judge_dir` is taught on and tested with."""

@@ -78,13 +78,10 @@ def verdict_probability(output: ModelOutput, span: tuple[int, int] | None) -> Ve
     position = 0
     for step in choice.logprobs.content:
         piece = _token(step)
-        if position + len(piece) > target:
-            lead = spelled[position:target]
-            if piece[: len(lead)] != lead:
-                break
-            return _at(step, lead)
-        if spelled[position : position + len(piece)] != piece:
+        if spelled[position : position + len(piece)] != piece[: len(spelled) - position]:
             break
+        if position + len(piece) > target:
+            return _at(step, spelled[position:target])
         position += len(piece)
     return VerdictProbability(None, "the logprob tokens do not spell the judge output")
 

@@ -1,0 +1,95 @@
+"""The embedded provider's batcher on a tiny random model: batched rows equal lone rows, each row reports its own
+tokens and stop reason, logprobs are the model's own, and a failing row never fails its neighbours."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from harness.models.batching import BatchedGenerator, Generated, Settings
+
+PROMPTS = ("祝妈妈生日快乐", "新年快乐，万事如意，阖家幸福，身体健康", "恭喜")
+
+
+@pytest.fixture(scope="module")
+def generator(tiny_policy_dir: Path) -> BatchedGenerator:
+    model = AutoModelForCausalLM.from_pretrained(tiny_policy_dir, dtype=torch.float32)
+    return BatchedGenerator(model, AutoTokenizer.from_pretrained(tiny_policy_dir))
+
+
+def _run(generator: BatchedGenerator, prompts: tuple[str, ...], settings: Settings) -> list[Generated]:
+    async def run() -> list[Generated]:
+        return await asyncio.gather(*(generator.generate(p, settings) for p in prompts))
+
+    return asyncio.run(run())
+
+
+def test_batched_rows_equal_lone_rows(generator: BatchedGenerator) -> None:
+    settings = Settings(max_new_tokens=12)
+    together = _run(generator, PROMPTS, settings)
+    alone = [_run(generator, (p,), settings)[0] for p in PROMPTS]
+    assert [g.batch_size for g in together] == [len(PROMPTS)] * len(PROMPTS)
+    assert [g.text for g in together] == [g.text for g in alone]
+    assert [g.output_tokens for g in together] == [g.output_tokens for g in alone]
+
+
+def test_each_row_reports_its_own_length_and_stop_reason(generator: BatchedGenerator) -> None:
+    for row in _run(generator, PROMPTS, Settings(max_new_tokens=12, top_logprobs=3)):
+        assert row.logprobs is not None
+        if row.stop_reason == "stop":
+            assert row.output_tokens == len(row.logprobs) + 1  # the stop token counts, but carries no content
+        else:
+            assert row.stop_reason == "max_tokens" and row.output_tokens == len(row.logprobs) == 12
+
+
+def test_input_tokens_exclude_padding(generator: BatchedGenerator) -> None:
+    rows = _run(generator, PROMPTS, Settings(max_new_tokens=1))
+    assert [r.input_tokens for r in rows] == [len(generator.tokenizer(p)["input_ids"]) for p in PROMPTS]
+
+
+def test_logprobs_are_the_models_own(generator: BatchedGenerator) -> None:
+    prompt = PROMPTS[1]
+    row = _run(generator, (prompt,), Settings(max_new_tokens=1, top_logprobs=5))[0]
+    ids = torch.tensor([generator.tokenizer(prompt)["input_ids"]])
+    with torch.inference_mode():
+        logp = torch.log_softmax(generator.model(ids).logits[0, -1].float(), dim=-1)
+    values, indices = logp.topk(5)
+    assert row.logprobs is not None and len(row.logprobs) == 1
+    step = row.logprobs[0]
+    assert step.logprob == pytest.approx(float(values[0]), abs=1e-5)  # greedy: the top token was generated
+    assert [v for _, v in step.top] == pytest.approx([float(v) for v in values], abs=1e-5)
+    assert [t for t, _ in step.top] == [generator._bytes(int(i)) for i in indices]
+
+
+def test_sampled_tokens_get_their_own_logprob(generator: BatchedGenerator) -> None:
+    settings = Settings(max_new_tokens=6, greedy=False, temperature=1.0, top_logprobs=2, seed=3)
+    row = _run(generator, (PROMPTS[0],), settings)[0]
+    assert row.logprobs is not None
+    for step in row.logprobs:
+        assert step.logprob <= step.top[0][1] + 1e-6
+
+
+def test_a_failing_row_is_retried_alone_and_fails_alone(
+    generator: BatchedGenerator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poison = "毒"
+    run = generator._run
+
+    def failing(batch: list) -> list[Generated]:
+        if any(generator.tokenizer.decode(r.ids) == poison for r in batch):
+            raise RuntimeError("boom")
+        return run(batch)
+
+    monkeypatch.setattr(generator, "_run", failing)
+
+    async def gather() -> list:
+        calls = [generator.generate(p, Settings(max_new_tokens=2)) for p in (*PROMPTS, poison)]
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    results = asyncio.run(gather())
+    assert all(isinstance(r, Generated) for r in results[:-1])
+    assert isinstance(results[-1], RuntimeError)
