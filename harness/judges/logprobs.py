@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from inspect_ai.model import GenerateConfig, Logprob, ModelOutput
 
-from harness.judges.verdict import BAD_WORDS, GOOD_WORDS
+from harness.judges.verdict import VERDICT_FORMAT, ChoiceFormat
 from harness.models.tokens import token_bytes
 
 TOP_LOGPROBS = 20
@@ -39,17 +39,16 @@ class VerdictProbability:
     missing: str | None = None
 
 
-def _side(text: str) -> str | None:
-    """``"good"``/``"bad"`` when ``text`` begins a verdict word (or is a prefix of one), else None."""
+def _side(text: str, form: ChoiceFormat) -> str | None:
+    """What ``text`` means when it begins one of ``form``'s words (or is a prefix of one), else None."""
     word = text.lstrip().lower()
     if not word:
         return None
-    for words, side in ((GOOD_WORDS, "good"), (BAD_WORDS, "bad")):
-        for verdict in words:
-            if verdict.startswith(word):
-                return side
-            if word.startswith(verdict) and not word[len(verdict) : len(verdict) + 1].isalnum():
-                return side
+    for accepted, meaning in form.words.items():
+        if accepted.startswith(word):
+            return meaning
+        if word.startswith(accepted) and not word[len(accepted) : len(accepted) + 1].isalnum():
+            return meaning
     return None
 
 
@@ -68,6 +67,17 @@ def verdict_probability(output: ModelOutput, span: tuple[int, int] | None) -> Ve
     Returns:
         The probability, or None with the reason.
     """
+    return choice_probability(output, span, VERDICT_FORMAT, "good")
+
+
+def choice_probability(
+    output: ModelOutput, span: tuple[int, int] | None, form: ChoiceFormat, positive: str
+) -> VerdictProbability:
+    """P(``positive``) at the token where the answer word at ``span`` begins, over the answers of ``form``.
+
+    With two meanings (good/bad, A/B) this is the positive one's share of the mass of the alternatives that
+    begin an accepted word; alternatives that begin no accepted word are left out.
+    """
     if span is None:
         return VerdictProbability(None, "no verdict to read a probability at")
     choice = output.choices[0] if output.choices else None
@@ -81,24 +91,24 @@ def verdict_probability(output: ModelOutput, span: tuple[int, int] | None) -> Ve
         if spelled[position : position + len(piece)] != piece[: len(spelled) - position]:
             break
         if position + len(piece) > target:
-            return _at(step, spelled[position:target])
+            return _at(step, spelled[position:target], form, positive)
         position += len(piece)
     return VerdictProbability(None, "the logprob tokens do not spell the judge output")
 
 
-def _at(step: Logprob, lead: bytes) -> VerdictProbability:
-    """P(good) from one position's alternatives, each read after the bytes ``lead`` that precede the verdict."""
+def _at(step: Logprob, lead: bytes, form: ChoiceFormat, positive: str) -> VerdictProbability:
+    """P(``positive``) from one position's alternatives, each read after the bytes ``lead`` before the answer."""
     alternatives = [(token_bytes(alt.token, alt.bytes), alt.logprob) for alt in step.top_logprobs or []]
     if not alternatives:
         alternatives = [(_token(step), step.logprob)]
-    mass = {"good": 0.0, "bad": 0.0}
+    mass = dict.fromkeys(form.words.values(), 0.0)
     for piece, logprob in alternatives:
         if not piece.startswith(lead):
             continue
-        side = _side(piece[len(lead) :].decode("utf-8", errors="ignore"))
+        side = _side(piece[len(lead) :].decode("utf-8", errors="ignore"), form)
         if side is not None and math.isfinite(logprob):
             mass[side] += math.exp(logprob)
-    total = mass["good"] + mass["bad"]
+    total = sum(mass.values())
     if total <= 0.0:
-        return VerdictProbability(None, "no verdict word among the alternatives at the verdict token")
-    return VerdictProbability(mass["good"] / total)
+        return VerdictProbability(None, "no accepted answer word among the alternatives at the answer token")
+    return VerdictProbability(mass[positive] / total)

@@ -30,17 +30,47 @@ GOOD_WORDS = frozenset({"good", "好"})
 BAD_WORDS = frozenset({"bad", "不好", "差"})
 """Verdict words meaning bad (compared after ``strip().lower()``)."""
 
-VERDICT_KEY = "verdict"
-"""The one JSON key that holds a verdict (its case is ignored)."""
 REASON_KEYS = ("reason", "理由")
 """JSON keys (case-insensitive) that may hold the reason, in order of preference."""
 
-# Decoration a bare verdict may carry: whitespace, markdown emphasis and code ticks, quotes, brackets, full stops.
+# Decoration a bare verdict may carry: whitespace, markdown emphasis and code ticks, quotes, brackets, punctuation.
 DECORATION = " \t\r\n*_`'\"“”‘’「」【】[]()（）。.!！,，;；:："
-_LABELLED_LINE = re.compile(
-    r"^[\s*_#>`]*(?:判定|结论|verdict)[\s*_`]*[:：][\s*_`]*(?P<word>[^\s*_`。.!！]+)[\s*_`。.!！]*$", re.I
-)
 _DECODER = json.JSONDecoder()
+
+
+@dataclass(frozen=True)
+class ChoiceFormat:
+    """What a judge's answer may say, and where: the JSON key, the labels of a last line, the words and meanings.
+
+    Attributes:
+        key: The one JSON key that holds the answer (its case is ignored).
+        labels: Labels of an accepted last line (``label: word`` / ``label：word``), regular-expression text.
+        words: Each accepted word (compared after ``strip().lower()``) and what it means.
+    """
+
+    key: str
+    labels: tuple[str, ...]
+    words: dict[str, str]
+
+    def meaning(self, value: Any) -> str | None:
+        """What ``value`` means when it is exactly one of :attr:`words` (case and whitespace aside), else None."""
+        return self.words.get(value.strip().lower()) if isinstance(value, str) else None
+
+    @property
+    def last_line(self) -> re.Pattern[str]:
+        """The accepted last line: optional markdown, a label, a colon, one word, optional decoration."""
+        labels = "|".join(self.labels)
+        return re.compile(
+            rf"^[\s*_#>`]*(?:{labels})[\s*_`]*[:：][\s*_`]*(?P<word>[^\s*_`。.!！]+)[\s*_`。.!！]*$", re.IGNORECASE
+        )
+
+
+VERDICT_FORMAT = ChoiceFormat(
+    key="verdict",
+    labels=("判定", "结论", "verdict"),
+    words={**dict.fromkeys(GOOD_WORDS, GOOD), **dict.fromkeys(BAD_WORDS, BAD)},
+)
+"""A good/bad verdict."""
 
 
 @dataclass(frozen=True)
@@ -73,14 +103,7 @@ def verdict_word(value: Any) -> str | None:
     Returns:
         ``"good"``, ``"bad"``, or None for anything else (numbers, booleans, other words, sentences).
     """
-    if not isinstance(value, str):
-        return None
-    word = value.strip().lower()
-    if word in GOOD_WORDS:
-        return GOOD
-    if word in BAD_WORDS:
-        return BAD
-    return None
+    return VERDICT_FORMAT.meaning(value)
 
 
 def json_objects_with_spans(text: str) -> list[tuple[dict[str, Any], int, int]]:
@@ -116,52 +139,74 @@ def _lookup(obj: dict[str, Any], keys: tuple[str, ...]) -> tuple[bool, Any]:
     return False, None
 
 
-def _value_span(text: str, start: int, end: int, value: str) -> tuple[int, int] | None:
-    """Where the verdict string ``value`` sits inside the object ``text[start:end]`` (after its key)."""
-    key = re.search(rf'"{VERDICT_KEY}"\s*:\s*"', text[start:end], re.IGNORECASE)
-    if key is None:
+def _value_span(text: str, start: int, end: int, key: str, value: str) -> tuple[int, int] | None:
+    """Where the string ``value`` sits inside the object ``text[start:end]`` (after its ``key``)."""
+    found = re.search(rf'"{re.escape(key)}"\s*:\s*"', text[start:end], re.IGNORECASE)
+    if found is None:
         return None
-    at = text.find(value.strip(), start + key.end(), end)
+    at = text.find(value.strip(), start + found.end(), end)
     return None if at == -1 else (at, at + len(value.strip()))
 
 
-def _from_json(text: str) -> ParsedVerdict | None:
-    """Shape 1: the last JSON object holding a ``verdict`` key; None when no object has one."""
-    with_key = [(obj, s, e) for obj, s, e in json_objects_with_spans(text) if _lookup(obj, (VERDICT_KEY,))[0]]
+def _from_json(text: str, form: ChoiceFormat) -> ParsedVerdict | None:
+    """Shape 1: the last JSON object holding the answer key; None when no object has one."""
+    with_key = [(obj, s, e) for obj, s, e in json_objects_with_spans(text) if _lookup(obj, (form.key,))[0]]
     if not with_key:
         return None
     obj, start, end = with_key[-1]
-    value = _lookup(obj, (VERDICT_KEY,))[1]
-    verdict = verdict_word(value)
-    if verdict is None:
-        return ParsedVerdict(None, f"the last verdict in the judge output is not a verdict word: {value!r}")
+    value = _lookup(obj, (form.key,))[1]
+    meaning = form.meaning(value)
+    if meaning is None:
+        return ParsedVerdict(None, f"the last {form.key!r} in the judge output is not an accepted word: {value!r}")
     _, reason = _lookup(obj, REASON_KEYS)
     reason_text = str(reason).strip() if reason is not None else ""
-    return ParsedVerdict(verdict, reason_text, _value_span(text, start, end, value))
+    return ParsedVerdict(meaning, reason_text, _value_span(text, start, end, form.key, value))
 
 
-def _from_bare_word(text: str) -> ParsedVerdict | None:
-    """Shape 2: the whole output is one verdict word, decoration aside."""
+def _from_bare_word(text: str, form: ChoiceFormat) -> ParsedVerdict | None:
+    """Shape 2: the whole output is one accepted word, decoration aside."""
     word = text.strip(DECORATION)
-    verdict = verdict_word(word)
-    if verdict is None:
+    meaning = form.meaning(word)
+    if meaning is None:
         return None
     at = text.find(word)
-    return ParsedVerdict(verdict, "", (at, at + len(word)))
+    return ParsedVerdict(meaning, "", (at, at + len(word)))
 
 
-def _from_last_line(text: str) -> ParsedVerdict | None:
-    """Shape 3: a last non-empty line ``判定：好`` / ``verdict: bad``; the lines above it are the reason."""
+def _from_last_line(text: str, form: ChoiceFormat) -> ParsedVerdict | None:
+    """Shape 3: a last non-empty line ``label: word``; the lines above it are the reason."""
     stripped = text.rstrip()
     line_start = stripped.rfind("\n") + 1
-    match = _LABELLED_LINE.match(stripped[line_start:])
+    match = form.last_line.match(stripped[line_start:])
     if match is None:
         return None
-    verdict = verdict_word(match.group("word"))
-    if verdict is None:
+    meaning = form.meaning(match.group("word"))
+    if meaning is None:
         return None
     start = line_start + match.start("word")
-    return ParsedVerdict(verdict, stripped[:line_start].strip(), (start, line_start + match.end("word")))
+    return ParsedVerdict(meaning, stripped[:line_start].strip(), (start, line_start + match.end("word")))
+
+
+def parse_choice(text: str, form: ChoiceFormat) -> ParsedVerdict:
+    """Read an answer in ``form`` from a judge's output, in one of the three accepted shapes (module docstring).
+
+    Args:
+        text: The judge model's completion.
+        form: What the answer may say (:data:`VERDICT_FORMAT`, or the pairwise judge's winner).
+
+    Returns:
+        The answer's meaning (None when unread), the reason, and the answer word's span.
+    """
+    if not text or not text.strip():
+        return ParsedVerdict(None, "empty judge output")
+    structured = _from_json(text, form)
+    labelled = _from_last_line(text, form)
+    if structured is not None and labelled is not None and structured.verdict != labelled.verdict:
+        return ParsedVerdict(None, f"the last JSON {form.key!r} and the labelled last line disagree")
+    for found in (structured, labelled, _from_bare_word(text, form)):
+        if found is not None:
+            return found
+    return ParsedVerdict(None, f"no {form.key!r} in an accepted shape (JSON object, bare word, labelled last line)")
 
 
 def parse_verdict(text: str) -> ParsedVerdict:
@@ -179,13 +224,4 @@ def parse_verdict(text: str) -> ParsedVerdict:
         The verdict, reason and the verdict word's span; ``verdict`` is None when the output is not in an
         accepted shape, and ``reason`` then says why.
     """
-    if not text or not text.strip():
-        return ParsedVerdict(None, "empty judge output")
-    structured = _from_json(text)
-    labelled = _from_last_line(text)
-    if structured is not None and labelled is not None and structured.verdict != labelled.verdict:
-        return ParsedVerdict(None, "the last JSON verdict and the labelled last line disagree")
-    for found in (structured, labelled, _from_bare_word(text)):
-        if found is not None:
-            return found
-    return ParsedVerdict(None, "no verdict in an accepted shape (JSON verdict, bare word, labelled last line)")
+    return parse_choice(text, VERDICT_FORMAT)

@@ -23,7 +23,10 @@ from harness.judges.pairwise import judge_pair, pairwise_judge, parse_winner
         ("**B**", "B"),
         ("both are fine", None),
         ('{"winner": "tie"}', None),
-        ("Winner: A\nWinner: B", None),
+        ("Winner: A\nWinner: B", "B"),  # the last answer binds
+        ('{"winner": "A"} ... {"winner": "B"}', "B"),
+        ("A is clearly better", None),  # a first word is not an answer
+        ("1", None),
         ("", None),
     ],
 )
@@ -80,3 +83,16 @@ def test_pairwise_scorer_with_reference_role(tmp_path: Path) -> None:
     assert metrics["mean"].value == 1.0
     assert metrics["position_consistency"].value == 1.0
     assert log.samples[0].scores["pairwise_judge"].metadata["reference"] == "生日快乐"
+
+
+def test_p_a_averages_both_orders_and_needs_both() -> None:
+    from harness.judges.pairwise import PairwiseJudgement
+
+    assert PairwiseJudgement("A", "A", ("", ""), 0.8, 0.6).p_a == pytest.approx(0.7)
+    assert PairwiseJudgement("A", "A", ("", ""), 0.8, None).p_a is None
+
+
+def test_mock_judge_without_logprobs_has_no_p_a() -> None:
+    judge = _judge(lambda first, second: "A")
+    result = asyncio.run(judge_pair(judge, "q", "x", "y"))
+    assert result.p_a_first is None and result.p_a is None
