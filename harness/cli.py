@@ -56,6 +56,12 @@ cli.add_command(train)
     help="The paper's data folder (default: $GREETBENCH_DATA_DIR or a fetched copy).",
 )
 @click.option("--principles", default=DEFAULT_PRINCIPLES, show_default=True, help="Bundled name or YAML path.")
+@click.option(
+    "--judge-reason/--no-judge-reason",
+    default=True,
+    show_default=True,
+    help="The principle judge gives a reason with its verdict, or only the verdict word (fast).",
+)
 @click.option("--log-dir", default="logs", show_default=True, help="Where Inspect writes the log.")
 @click.option("--seed", type=int, default=None, help="Generation seed for policy and judge.")
 @click.option(
@@ -75,6 +81,7 @@ def eval_command(
     prompts: str,
     data_dir: Path | None,
     principles: str,
+    judge_reason: bool,
     log_dir: str,
     seed: int | None,
     model_args: tuple[str, ...],
@@ -95,6 +102,7 @@ def eval_command(
         principles=principles,
         judges=judges,
         rm_checkpoint=rm_checkpoint,
+        judge_reason=judge_reason,
     )
     [log] = inspect_eval(
         task,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from inspect_ai.scorer import Scorer
 
@@ -16,14 +17,17 @@ BASELINES = ("length", "constant")
 """Judges that read no meaning: they stand beside the others and never sit on a panel."""
 
 
-def _rm(options: dict[str, str | None]) -> Scorer:
+def _rm(options: dict[str, Any]) -> Scorer:
     if not options.get("rm_checkpoint"):
         raise ValueError("the 'rm' judge needs a reward-model checkpoint (rm_checkpoint / --rm-checkpoint)")
     return reward_model_judge(checkpoint=str(options["rm_checkpoint"]))
 
 
-JUDGES: dict[str, tuple[str, Callable[[dict[str, str | None]], Scorer]]] = {
-    "principle": ("principle_judge", lambda o: principle_judge(principles=o["principles"])),
+JUDGES: dict[str, tuple[str, Callable[[dict[str, Any]], Scorer]]] = {
+    "principle": (
+        "principle_judge",
+        lambda o: principle_judge(principles=o["principles"], reason=o["judge_reason"]),
+    ),
     "debate": ("debate_judge", lambda o: debate_judge(data_dir=o["data_dir"])),
     "rm": ("reward_model_judge", _rm),
     "length": ("length_judge", lambda o: length_judge(data_dir=o["data_dir"])),
@@ -53,6 +57,7 @@ def build_judges(
     principles: str,
     data_dir: str | None = None,
     rm_checkpoint: str | None = None,
+    judge_reason: bool = True,
 ) -> list[Scorer]:
     """Scorers for the named judges, in order; ``panel`` becomes a majority of the non-baseline judges.
 
@@ -61,6 +66,7 @@ def build_judges(
         principles: Principles for the principle judge.
         data_dir: The paper's data folder (debate retrieval corpus, length threshold fit).
         rm_checkpoint: Reward-model checkpoint for ``rm``.
+        judge_reason: The principle judge asks for a reason with its verdict (True) or the verdict word alone.
 
     Returns:
         The scorers, the panel (if asked for) last so that it can read the members' verdicts.
@@ -69,7 +75,12 @@ def build_judges(
         ValueError: Unknown names, or a panel with fewer than two non-baseline members.
     """
     names = parse_judge_names(judges)
-    options = {"principles": principles, "data_dir": data_dir, "rm_checkpoint": rm_checkpoint}
+    options = {
+        "principles": principles,
+        "data_dir": data_dir,
+        "rm_checkpoint": rm_checkpoint,
+        "judge_reason": judge_reason,
+    }
     scorers = [JUDGES[n][1](options) for n in names if n != "panel"]
     if "panel" in names:
         members = [JUDGES[n][0] for n in names if n != "panel" and n not in BASELINES]

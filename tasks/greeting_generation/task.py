@@ -27,6 +27,7 @@ def greeting_generation(
     principles: str = DEFAULT_PRINCIPLES,
     judges: str | list[str] = "principle",
     rm_checkpoint: str | None = None,
+    judge_reason: bool = True,
 ) -> Task:
     """Generate one Chinese greeting per request, judge it, and measure its form and creativity.
 
@@ -39,13 +40,17 @@ def greeting_generation(
         judges: Comma-separated judges (``principle``, ``debate``, ``rm``, ``length``, ``constant``, ``panel``);
             each becomes a column of the log, ``panel`` the majority of the non-baseline judges.
         rm_checkpoint: Reward-model checkpoint for the ``rm`` judge.
+        judge_reason: The principle judge gives a reason with its verdict (default); False asks for the verdict
+            word alone (fast: one forward pass and a token or two).
     """
     dataset = greeting_dataset(prompts, data_dir)
     return Task(
         dataset=dataset,
         solver=generate(),
         scorer=[
-            *build_judges(judges, principles=principles, data_dir=data_dir, rm_checkpoint=rm_checkpoint),
+            *build_judges(
+                judges, principles=principles, data_dir=data_dir, rm_checkpoint=rm_checkpoint, judge_reason=judge_reason
+            ),
             creativity(data_dir),
         ],
         config=POLICY_CONFIG,

@@ -45,6 +45,7 @@ def judge_agreement(
     rm_checkpoint: str | None = None,
     calibrate: bool = False,
     resamples: int = DEFAULT_RESAMPLES,
+    judge_reason: bool = True,
 ) -> Task:
     """Score the labelled evaluation greetings with judges and measure agreement with the human labels.
 
@@ -68,12 +69,16 @@ def judge_agreement(
         rm_checkpoint: Reward-model checkpoint for the ``rm`` judge.
         calibrate: Also score the dev rows, so that a P(good) threshold is fit on them in this run.
         resamples: Bootstrap resamples of the inline ``label_*`` intervals.
+        judge_reason: The principle judge gives a reason with its verdict (default); False asks for the verdict
+            word alone (fast).
     """
     rows = agreement_rows(split, data_dir, calibrate=calibrate)
     names = parse_judge_names(judges)
     if BASELINE not in names:
         names.append(BASELINE)
-    scorers = build_judges(names, principles=principles, data_dir=str(rows.root), rm_checkpoint=rm_checkpoint)
+    scorers = build_judges(
+        names, principles=principles, data_dir=str(rows.root), rm_checkpoint=rm_checkpoint, judge_reason=judge_reason
+    )
     # The same dev fit as the length judge's own (deterministic), so the metric can pair every judge with it.
     length_threshold, _ = dev_length_threshold(rows.root)
     return Task(
