@@ -17,6 +17,11 @@ meanwhile, with no idle wait; each row reports its own token count and stop reas
 logprobs are recorded step by step as top-k plus the generated token's own logprob (memory bounded by one
 step's logits), with real bytes. One ``generate`` runs at a time per model, in a worker thread, so the event
 loop stays free.
+
+Judge prompts share a long prefix (system prompt, rules, instructions: 226 of ~360 tokens for the principle
+judge), so the batcher keeps the key/value cache of the last common prefix and runs only each row's own tokens:
+rows are laid out as ``prefix + padding + own tokens``, the padding masked out, and the output is the same as
+without the cache (tested).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from typing import Any
 
 import anyio
 import torch
-from transformers import LogitsProcessor, LogitsProcessorList
+from transformers import DynamicCache, LogitsProcessor, LogitsProcessorList
 
 from harness.models.tokens import token_bytes
 
@@ -39,6 +44,9 @@ DEFAULT_MAX_BATCH = 32
 
 DEFAULT_WAIT_S = 0.01
 """How long the first request of a batch waits for concurrent requests to join it."""
+
+MIN_PREFIX_TOKENS = 32
+"""A common prefix shorter than this is not worth caching."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +146,14 @@ class _Queue:
     runner: asyncio.Task[None] | None = None
 
 
+def _common_prefix(rows: list[list[int]], limit: int) -> int:
+    """How many leading tokens all ``rows`` share, at most ``limit``."""
+    n, limit = 0, min(limit, *(len(r) for r in rows))
+    while n < limit and all(r[n] == rows[0][n] for r in rows):
+        n += 1
+    return n
+
+
 class BatchedGenerator:
     """Batch concurrent ``generate`` requests on one causal LM (see the module docstring).
 
@@ -146,7 +162,12 @@ class BatchedGenerator:
     """
 
     def __init__(
-        self, model: Any, tokenizer: Any, max_batch: int = DEFAULT_MAX_BATCH, wait_s: float = DEFAULT_WAIT_S
+        self,
+        model: Any,
+        tokenizer: Any,
+        max_batch: int = DEFAULT_MAX_BATCH,
+        wait_s: float = DEFAULT_WAIT_S,
+        prefix_cache: bool = True,
     ) -> None:
         """Wrap a loaded model and its tokenizer.
 
@@ -155,11 +176,14 @@ class BatchedGenerator:
             tokenizer: Its tokenizer; needs a pad token (Inspect's hf provider sets it).
             max_batch: Most rows per ``generate``.
             wait_s: How long a new batch waits for concurrent requests.
+            prefix_cache: Reuse the key/value cache of the rows' common prefix (see the module docstring).
         """
         self.model = model
         self.tokenizer = tokenizer
         self.max_batch = max_batch
         self.wait_s = wait_s
+        self.prefix_cache = prefix_cache
+        self._prefix: tuple[tuple[int, ...], DynamicCache] | None = None
         self._lock = threading.Lock()
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue] = weakref.WeakKeyDictionary()
         eos = model.generation_config.eos_token_id
@@ -208,32 +232,70 @@ class BatchedGenerator:
         except Exception as error:  # noqa: BLE001 (returned to this request only)
             return error
 
+    def _shared_prefix(self, rows: list[list[int]]) -> int:
+        """Length of the prefix to serve from the cache: the rows' common prefix, leaving each row a token.
+
+        The cached prefix is reused whenever every row starts with it. A row alone keeps only what it shares with
+        the cached prefix, so a run of single calls settles on the part all judge prompts share.
+        """
+        if not self.prefix_cache:
+            return 0
+        limit = min(len(r) for r in rows) - 1
+        n = _common_prefix(rows, limit)
+        if self._prefix is not None:
+            cached = list(self._prefix[0])
+            shared_with_cache = _common_prefix([cached, *rows], limit)
+            if shared_with_cache == len(cached):
+                return shared_with_cache
+            if len(rows) == 1:
+                n = shared_with_cache
+        return n if n >= MIN_PREFIX_TOKENS else 0
+
+    def _prefix_cache_for(self, prefix: list[int], rows: int) -> DynamicCache:
+        """A fresh cache holding ``prefix``'s keys and values for ``rows`` rows (computed once, then reused)."""
+        key = tuple(prefix)
+        if self._prefix is None or self._prefix[0] != key:
+            cache = DynamicCache()
+            self.model(
+                input_ids=torch.tensor([prefix], device=self.model.device), past_key_values=cache, use_cache=True
+            )
+            self._prefix = (key, cache)
+        expanded = DynamicCache()
+        for index, layer in enumerate(self._prefix[1].layers):
+            expanded.update(layer.keys.repeat(rows, 1, 1, 1), layer.values.repeat(rows, 1, 1, 1), index)
+        return expanded
+
     def _run(self, batch: list[_Request]) -> list[Generated]:
         settings = batch[0].settings
         started = time.monotonic()
-        width = max(len(r.ids) for r in batch)
         pad = self.tokenizer.pad_token_id
-        input_ids = torch.tensor([[pad] * (width - len(r.ids)) + r.ids for r in batch])
-        attention = torch.tensor([[0] * (width - len(r.ids)) + [1] * len(r.ids) for r in batch])
-        kwargs: dict[str, Any] = {
-            "max_new_tokens": settings.max_new_tokens,
-            "do_sample": not settings.greedy,
-            "pad_token_id": pad,
-            "return_dict_in_generate": True,
-        }
-        if settings.greedy:
-            # The model's generation_config may carry sampling defaults; greedy decoding ignores them, quietly.
-            kwargs.update(temperature=None, top_p=None, top_k=None)
-        else:
-            kwargs.update(
-                {k: v for k, v in (("temperature", settings.temperature), ("top_p", settings.top_p)) if v is not None}
-            )
-            if settings.top_k is not None:
-                kwargs["top_k"] = settings.top_k
-        recorder = _LogprobRecorder(settings.top_logprobs or 1) if settings.top_logprobs is not None else None
-        if recorder is not None:
-            kwargs["logits_processor"] = LogitsProcessorList([recorder])
+        rows = [r.ids for r in batch]
         with self._lock, torch.inference_mode():
+            shared = self._shared_prefix(rows)
+            own = max(len(r) - shared for r in rows)
+            # prefix + padding + own tokens: the padding is masked, positions follow the mask.
+            input_ids = torch.tensor([r[:shared] + [pad] * (own - len(r) + shared) + r[shared:] for r in rows])
+            attention = torch.tensor(
+                [[1] * shared + [0] * (own - len(r) + shared) + [1] * (len(r) - shared) for r in rows]
+            )
+            width = input_ids.shape[1]
+            kwargs: dict[str, Any] = {
+                "max_new_tokens": settings.max_new_tokens,
+                "do_sample": not settings.greedy,
+                "pad_token_id": pad,
+                "return_dict_in_generate": True,
+            }
+            if shared:
+                kwargs["past_key_values"] = self._prefix_cache_for(rows[0][:shared], len(rows))
+            if settings.greedy:
+                # The model's generation_config may carry sampling defaults; greedy decoding ignores them, quietly.
+                kwargs.update(temperature=None, top_p=None, top_k=None)
+            else:
+                sampling = (("temperature", settings.temperature), ("top_p", settings.top_p), ("top_k", settings.top_k))
+                kwargs.update({k: v for k, v in sampling if v is not None})
+            recorder = _LogprobRecorder(settings.top_logprobs or 1) if settings.top_logprobs is not None else None
+            if recorder is not None:
+                kwargs["logits_processor"] = LogitsProcessorList([recorder])
             if settings.seed is not None:
                 torch.manual_seed(settings.seed)
             device = self.model.device

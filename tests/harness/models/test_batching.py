@@ -93,3 +93,30 @@ def test_a_failing_row_is_retried_alone_and_fails_alone(
     results = asyncio.run(gather())
     assert all(isinstance(r, Generated) for r in results[:-1])
     assert isinstance(results[-1], RuntimeError)
+
+
+SHARED = (
+    "你是一名严格的中文祝福语评审。请依据下列准则判断这条祝福语是否是一条好的祝福语。准则：紧扣请求，情感真挚，得体。"
+)
+
+
+@pytest.fixture(scope="module")
+def uncached(tiny_policy_dir: Path) -> BatchedGenerator:
+    model = AutoModelForCausalLM.from_pretrained(tiny_policy_dir, dtype=torch.float32)
+    return BatchedGenerator(model, AutoTokenizer.from_pretrained(tiny_policy_dir), prefix_cache=False)
+
+
+def test_prefix_cache_gives_the_same_rows(generator: BatchedGenerator, uncached: BatchedGenerator) -> None:
+    prompts = tuple(SHARED + p for p in PROMPTS)
+    assert len(generator.tokenizer(SHARED)["input_ids"]) >= 32  # long enough to be cached
+    settings = Settings(max_new_tokens=8, top_logprobs=3)
+    expected = _run(uncached, prompts, settings)
+    for _ in range(2):  # the second batch reuses the first one's prefix
+        got = _run(generator, prompts, settings)
+        assert generator._prefix is not None and len(generator._prefix[0]) >= 32
+        assert [g.text for g in got] == [e.text for e in expected]
+        assert [g.input_tokens for g in got] == [e.input_tokens for e in expected]
+        for g, e in zip(got, expected, strict=True):
+            assert [s.logprob for s in g.logprobs] == pytest.approx([s.logprob for s in e.logprobs], abs=1e-4)
+    for prompt, e in zip(prompts, expected, strict=True):  # single calls, one after another
+        assert _run(generator, (prompt,), settings)[0].text == e.text
