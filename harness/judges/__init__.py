@@ -5,11 +5,15 @@ The GRPO reward wraps the same cores, so a judge means the same thing in an eval
 
 from harness.judges.baselines import constant_judge, fit_length_threshold, length_judge, length_judgement
 from harness.judges.debate import DebateConfig, DebateModels, debate_judge, debate_judgement
+from harness.judges.generate import judge_generate, provider_config
 from harness.judges.judgement import Judgement
-from harness.judges.pairwise import PairwiseJudgement, judge_pair, pairwise_judge, parse_winner
+from harness.judges.logprobs import VerdictProbability, choice_probability, verdict_probability
+from harness.judges.pairwise import WINNER_FORMAT, PairwiseJudgement, judge_pair, pairwise_judge, parse_winner
 from harness.judges.panel import model_panel, panel, panel_judgement
 from harness.judges.principle import (
+    JUDGE_CONFIG,
     JUDGE_ROLE,
+    VERDICT_ONLY_CONFIG,
     escape_tags,
     judge_with_principles,
     principle_judge,
@@ -18,17 +22,32 @@ from harness.judges.principle import (
 from harness.judges.registry import JUDGES, build_judges, parse_judge_names
 from harness.judges.reward_model import (
     RewardModel,
+    RewardModelIdentity,
     fit_and_save_threshold,
     fit_threshold,
     reward_judgement,
     reward_judgements,
+    reward_model_identity,
     reward_model_judge,
 )
-from harness.judges.verdict import ParsedVerdict, parse_verdict
+from harness.judges.verdict import VERDICT_FORMAT, ChoiceFormat, ParsedVerdict, parse_choice, parse_verdict
 
 __all__ = [
     "JUDGES",
+    "JUDGE_CONFIG",
     "JUDGE_ROLE",
+    "VERDICT_FORMAT",
+    "VERDICT_ONLY_CONFIG",
+    "WINNER_FORMAT",
+    "ChoiceFormat",
+    "RewardModelIdentity",
+    "VerdictProbability",
+    "choice_probability",
+    "judge_generate",
+    "parse_choice",
+    "provider_config",
+    "reward_model_identity",
+    "verdict_probability",
     "DebateConfig",
     "DebateModels",
     "Judgement",

@@ -72,8 +72,9 @@ NOT_WEIGHTS = frozenset({"training_args.bin", "optimizer.pt", "scheduler.pt", "s
 IDENTITY_KEYS = ("rm_sha256", "rm_weights_sha256", "rm_threshold_sha256")
 """Metadata keys of :meth:`RewardModelIdentity.metadata`; ``rm_sha256`` is the judge's identity."""
 
-UNREADABLE_REASON = "grader_parse_failure"
-"""Unscored reason when the model gave no readable reward (non-finite), as for an unreadable LLM verdict."""
+UNREADABLE_REASON = "grader_failed"
+"""Unscored reason when the model gave no readable reward (non-finite): Inspect's ``ScoreReason`` for a grader
+that failed, as for an unreadable LLM verdict (inspect-ai 0.3.285 has no ``grader_parse_failure``)."""
 
 FORWARD_FAILED_REASON = "grader_failed"
 """Unscored reason when the reward model's forward raised on a pair even alone (Inspect's reason for a grader

@@ -2,7 +2,8 @@
 
 A judge is asked for its verdict first, as ``{"verdict": "good"|"bad", "reason": "..."}`` or, in the fast
 ``reason=False`` mode, as the bare word. The parser accepts exactly three shapes, and everything else is
-*unscored* (callers turn it into ``Score.unscored(reason="grader_parse_failure")``, never into a bad verdict):
+*unscored* (callers turn it into ``Score.unscored(reason="grader_failed")``, Inspect's reason for an unreadable grade,
+never into a bad verdict):
 
 1. the **last** JSON object in the output that has a ``verdict`` key, whose value must be exactly a verdict
    word (:data:`GOOD_WORDS`, :data:`BAD_WORDS`; case and surrounding whitespace aside);
