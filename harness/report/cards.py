@@ -39,13 +39,13 @@ TRAITS_BY_JUDGE: dict[str, tuple[str, ...]] = {
     JUDGES["length"][0]: ("split",),
     JUDGES["constant"][0]: ("split",),
     JUDGES["rm"][0]: ("split", "rm_checkpoint"),
-    JUDGES["principle"][0]: ("split", "judge_model", "principles"),
+    JUDGES["principle"][0]: ("split", "judge_model", "principles", "judge_reason"),
     JUDGES["debate"][0]: ("split", "judge_model"),
     "panel": ("split", "judge_model", "principles", "rm_checkpoint"),
 }
 """Run traits that can change a judge's verdicts (others, such as the judge model for the length rule, cannot)."""
 
-ALL_TRAITS = ("split", "judge_model", "principles", "rm_checkpoint")
+ALL_TRAITS = ("split", "judge_model", "principles", "rm_checkpoint", "judge_reason")
 
 CALIBRATION_METHOD = (
     "the accuracy-maximising cut of 'good iff P(good) >= cut' on the dev rows (the reward model's own threshold "
@@ -98,6 +98,8 @@ def run_traits(log: EvalLog) -> dict[str, str]:
         "judge_model": str(roles.get("judge", "")),
         "principles": str(args.get("principles") or ""),
         "rm_checkpoint": _rm_trait(log) if args.get("rm_checkpoint") else "",
+        # The principle judge's verdict-only mode is a different prompt: its own card.
+        "judge_reason": "verdict-only" if str(args.get("judge_reason", True)).lower() == "false" else "",
     }
 
 

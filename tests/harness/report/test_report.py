@@ -226,6 +226,15 @@ def test_cards_of_one_judge_from_two_splits_get_distinct_names(found: ReportLogs
     assert all(len(spec.superseded) == 1 for spec in again)
 
 
+def test_the_verdict_only_mode_gets_a_card_of_its_own(found: ReportLogs) -> None:
+    [log] = found.agreement
+    fast = _header(log)
+    fast.eval.task_args = {**log.eval.task_args, "judge_reason": False}
+    keys = sorted(spec.key for spec in card_specs([log, fast]))
+    # The length rule reads no prompt: one card; the principle judge's two prompts: two.
+    assert keys == ["length_judge", "principle_judge-none", "principle_judge-verdict-only"]
+
+
 def test_cli(logs: Path, tmp_path: Path) -> None:
     agreement = next(p for p in logs.iterdir() if "judge-agreement" in p.name)
     result = CliRunner().invoke(cli, ["judge-report", str(agreement), "--out", str(tmp_path), "--resamples", "50"])
