@@ -99,7 +99,7 @@ def run_traits(log: EvalLog) -> dict[str, str]:
         "principles": str(args.get("principles") or ""),
         "rm_checkpoint": _rm_trait(log) if args.get("rm_checkpoint") else "",
         # The principle judge's verdict-only mode is a different prompt: its own card.
-        "judge_reason": "verdict-only" if str(args.get("judge_reason", True)).lower() == "false" else "",
+        "judge_reason": "verdict-only" if str(args.get("judge_reason", True)).lower() == "false" else "with-reason",
     }
 
 

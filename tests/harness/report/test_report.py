@@ -232,7 +232,7 @@ def test_the_verdict_only_mode_gets_a_card_of_its_own(found: ReportLogs) -> None
     fast.eval.task_args = {**log.eval.task_args, "judge_reason": False}
     keys = sorted(spec.key for spec in card_specs([log, fast]))
     # The length rule reads no prompt: one card; the principle judge's two prompts: two.
-    assert keys == ["length_judge", "principle_judge-none", "principle_judge-verdict-only"]
+    assert keys == ["length_judge", "principle_judge-verdict-only", "principle_judge-with-reason"]
 
 
 def test_cli(logs: Path, tmp_path: Path) -> None:
