@@ -162,6 +162,7 @@ async def judge_with_principles(
             "output": output.completion,
             "stop_reason": output.stop_reason,
             "output_tokens": output.usage.output_tokens if output.usage else None,
+            "seconds": output.time,
         },
     )
     return Judgement(parsed.verdict, parsed.reason, trace, probability.p_good, probability.missing)

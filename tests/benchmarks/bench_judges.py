@@ -88,6 +88,8 @@ def summary(label: str, seconds: float, rows: list[Any], judgements: list[Any]) 
         "output_tokens_max": max(tokens),
         "stop_reasons": dict(Counter(j.trace[0].get("stop_reason") for j in judgements)),
         "good_share": round(sum(v == 1 for v in verdicts) / len(verdicts), 3),
+        # Each call's own generate time is its batch's time: the distinct values are the batches.
+        "batches_seconds": sorted({round(j.trace[0].get("seconds") or 0.0, 3) for j in judgements}),
         "p_good_mean": round(statistics.mean(p for p, _ in with_p), 3) if with_p else None,
         "accuracy": figures["accuracy"].to_dict() if figures else None,
         "kappa": figures["kappa"].to_dict() if figures else None,
