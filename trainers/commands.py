@@ -129,3 +129,33 @@ def rm_command(config_name: str, output_dir: Path | None, max_steps: int | None,
         failed.append(f"judge_agreement: {agreement['error'] or agreement['status']}")
     if failed:
         raise click.ClickException("the reward model is saved, but " + "; ".join(failed))
+
+
+@train.command("prepare-rm")
+@click.option(
+    "--data-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The paper's data folder (default: $GREETBENCH_DATA_DIR or a fetched copy).",
+)
+@click.option("--force", is_flag=True, help="Retrain even if the judge is already prepared.")
+def prepare_rm_command(data_dir: Path | None, force: bool) -> None:
+    """Train the embedded reward-model judge once (seeded, a few minutes on CPU) and cache it; print its folder.
+
+    Uses the bundled preset rm-embedded-cheap; later runs reuse the cached checkpoint and its threshold. Judge with
+    it: `greetbench eval --judges principle,rm --rm-checkpoint <folder>`.
+    """
+    from harness.data import DataError
+    from trainers.prepared_rm import ensure_prepared_rm, read_marker
+
+    try:
+        folder = ensure_prepared_rm(progress=True, data_dir=data_dir, force=force)
+    except (ConfigError, DataError) as err:
+        raise click.ClickException(str(err)) from None
+    marker = read_marker(folder) or {}
+    click.echo(folder)
+    if "threshold" in marker:
+        click.echo(
+            f"threshold {marker['threshold']:.6g}  dev accuracy {marker['dev_accuracy']:.4f}  "
+            f"prepared {marker['prepared_at']} in {marker['prepare_seconds']:.0f} s",
+            err=True,
+        )

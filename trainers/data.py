@@ -10,7 +10,8 @@ reports what it dropped (:class:`InputReport`):
   it prefers nothing;
 - a row whose tokenized length exceeds ``max_length`` is dropped, not truncated (a truncated greeting would teach
   the wrong ending, and a reward model pools at the last token);
-- then, when asked, a seeded random subset of the remaining rows is kept.
+- then, when asked, a seeded random subset of the remaining rows is kept; for preference pairs it can be
+  length-balanced (:func:`length_balanced_subsample`): a set share of pairs whose chosen greeting is not longer.
 
 Each row is counted under the first rule it breaks. Whole-file problems (missing file, malformed JSON) still fail
 at once, before any training.
@@ -26,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from harness.creativity import char_length
 from harness.data import PreferencePair, SftExample
 from harness.data.checks import match_key
 from harness.data.loaders import HUMAN_ROLE
@@ -74,6 +76,9 @@ class InputReport:
         dropped_examples: Reason -> the first record numbers dropped for it.
         subsampled_from: Rows left after the drops when a subset was taken, else None.
         max_length: The token limit applied (None: none applied).
+        length_balance: For a length-balanced subset: the share asked for, and the pairs kept and available
+            whose chosen greeting is / is not longer; else None.
+        filtered: A filter applied after the drops (e.g. only length-controlled pairs), in words; else None.
     """
 
     source: str
@@ -84,6 +89,8 @@ class InputReport:
     dropped_examples: dict[str, list[int]] = field(default_factory=dict)
     subsampled_from: int | None = None
     max_length: int | None = None
+    length_balance: dict[str, Any] | None = None
+    filtered: str | None = None
 
     def drop(self, reason: str, number: int) -> None:
         """Count one dropped record."""
@@ -100,6 +107,10 @@ class InputReport:
         """One line for a terminal: ``<file>: N records, kept K; dropped: reason n, ...``."""
         drops = ", ".join(f"{reason} {count}" for reason, count in self.dropped.items()) or "none"
         subset = f" (random subset of {self.subsampled_from})" if self.subsampled_from is not None else ""
+        if self.length_balance:
+            subset += f", {self.length_balance['chosen_not_longer']} with chosen not longer"
+        if self.filtered:
+            subset += f" [{self.filtered}]"
         return f"{self.source}: {self.records} records, kept {self.kept}{subset}; dropped: {drops}"
 
 
@@ -186,6 +197,48 @@ def subsample(rows: Sequence[T], report: InputReport, max_rows: int | None, seed
     report.subsampled_from = len(rows)
     report.kept = max_rows
     return [rows[i] for i in chosen]
+
+
+def chosen_not_longer(pair: PreferencePair) -> bool:
+    """Whether the chosen greeting is not longer than the rejected one (characters after ``strip()``): the pairs
+    on which pick-the-longer is wrong or tied."""
+    return char_length(pair.chosen) <= char_length(pair.rejected)
+
+
+def length_balanced_subsample(
+    pairs: Sequence[PreferencePair], report: InputReport, max_rows: int, share: float, seed: int
+) -> list[PreferencePair]:
+    """Keep ``max_rows`` pairs of which ``share`` have a chosen greeting that is not longer, in file order.
+
+    Upstream only ~4% of pairs have a chosen side that is not longer, so a plain subset teaches mostly "longer is
+    better". Here ``round(share * max_rows)`` pairs are drawn from those (all of them if there are fewer) and the
+    rest from the others, each draw seeded; the same pairs, size, share and seed always give the same subset.
+
+    Args:
+        pairs: The pairs left after the drops.
+        report: Updated in place (``kept``, ``subsampled_from``, ``length_balance``).
+        max_rows: Pairs to keep (at most all of them).
+        share: Target share of chosen-not-longer pairs, in [0, 1].
+        seed: Seed of both draws.
+    """
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"share must be in [0, 1], got {share}")
+    flagged = [i for i, pair in enumerate(pairs) if chosen_not_longer(pair)]
+    others = [i for i, pair in enumerate(pairs) if not chosen_not_longer(pair)]
+    want = min(round(share * max_rows), len(flagged))
+    rest = min(max_rows - want, len(others))
+    rng = random.Random(seed)
+    chosen = sorted(rng.sample(flagged, want) + rng.sample(others, rest))
+    report.subsampled_from = len(pairs)
+    report.kept = len(chosen)
+    report.length_balance = {
+        "share": share,
+        "chosen_not_longer": want,
+        "chosen_longer": rest,
+        "available_not_longer": len(flagged),
+        "available_longer": len(others),
+    }
+    return [pairs[i] for i in chosen]
 
 
 def warn_strict_loaders(report: InputReport, log: Callable[[str], None]) -> None:

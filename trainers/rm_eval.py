@@ -80,6 +80,10 @@ class ScoredPair:
         """Whether the two lengths differ by at most ``ratio`` of the longer one."""
         return abs(self.chosen_chars - self.rejected_chars) <= ratio * max(self.chosen_chars, self.rejected_chars)
 
+    def length_controlled(self, ratio: float) -> bool:
+        """Whether the pair is in a length-controlled subset: chosen not longer, or lengths within ``ratio``."""
+        return self.chosen_chars <= self.rejected_chars or self.similar_length(ratio)
+
 
 def _credit(chosen: float, rejected: float) -> float:
     return 1.0 if chosen > rejected else 0.5 if chosen == rejected else 0.0

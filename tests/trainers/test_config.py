@@ -23,6 +23,7 @@ PRESETS = {
     "sft-qwen2.5-7b-1xa100-80g",
     "rm-tiny-cpu",
     "rm-embedded-0.5b",
+    "rm-embedded-cheap",
     "rm-qwen2.5-7b-1xa100-80g",
 }
 
@@ -37,6 +38,8 @@ def test_every_preset_loads(name: str) -> None:
     elif "7b" in name:
         assert config.model == "Qwen/Qwen2.5-7B-Instruct"
         assert (config.dtype, config.bf16, config.gradient_checkpointing) == ("bfloat16", True, True)
+    elif "cheap" in name:  # the prepared rm judge: fp32 on CPU, seeded
+        assert (config.model, config.dtype, config.bf16, config.use_cpu) == ("embedded", "float32", False, True)
     else:
         assert (config.model, config.dtype) == ("embedded", "bfloat16")
     if name == "sft-tiny-cpu":

@@ -86,3 +86,28 @@ def test_subsample_is_seeded_and_keeps_file_order(tmp_path: Path) -> None:
     assert subsample(examples, report, 10, seed=2) != first
     assert report.subsampled_from == 50 and report.kept == 10
     assert subsample(examples, report, None, seed=1) == examples
+
+
+def test_length_balanced_subsample_is_seeded_and_balanced() -> None:
+    from harness.data import PreferencePair
+    from trainers.data import InputReport, chosen_not_longer, length_balanced_subsample
+
+    longer = [PreferencePair(f"q{i}", "长" * 20, "短", i) for i in range(30)]
+    shorter = [PreferencePair(f"p{i}", "短", "长" * 20, 30 + i) for i in range(5)]
+    pairs = longer[:15] + shorter + longer[15:]
+    report = InputReport("f", "rule")
+    first = length_balanced_subsample(pairs, report, 8, 0.5, seed=3)
+    assert len(first) == 8 and sum(chosen_not_longer(p) for p in first) == 4
+    assert first == sorted(first, key=lambda p: pairs.index(p))  # file order kept
+    assert length_balanced_subsample(pairs, InputReport("f", "rule"), 8, 0.5, seed=3) == first
+    assert report.length_balance == {
+        "share": 0.5,
+        "chosen_not_longer": 4,
+        "chosen_longer": 4,
+        "available_not_longer": 5,
+        "available_longer": 30,
+    }
+    assert report.kept == 8 and report.subsampled_from == 35 and "4 with chosen not longer" in report.summary()
+    # fewer flagged pairs than asked: all of them, the rest from the others
+    every = length_balanced_subsample(pairs, InputReport("f", "rule"), 12, 1.0, seed=3)
+    assert sum(chosen_not_longer(p) for p in every) == 5 and len(every) == 12

@@ -121,6 +121,15 @@ def test_pairwise_figures_are_exact(rm_run: tuple[Path, Path, Result], mini_data
     assert f"Does the reward model beat pick-the-longer on the length-controlled subsets? {answer}." in markdown
 
 
+def test_eval_set_figures_beside_the_length_rule(rm_run: tuple[Path, Path, Result]) -> None:
+    eval_set = _report(rm_run[1])["eval_set"]
+    assert eval_set["threshold"] == _report(rm_run[1])["threshold"]["threshold"]
+    assert {"accuracy", "kappa", "auc"} <= set(eval_set["rm"]["figures"]) and eval_set["length_threshold"] > 0
+    assert sum(group["rows"] for group in eval_set["memorisation"].values()) == eval_set["test_rows"] > 0
+    assert "Memorisation: test rows grouped" in (rm_run[1] / REPORT_MD).read_text(encoding="utf-8")
+    assert "eval dev rows" in rm_run[2].output  # the long steps show a progress bar (stderr)
+
+
 def test_judge_agreement_log_beside_the_checkpoint(rm_run: tuple[Path, Path, Result]) -> None:
     from inspect_ai.log import read_eval_log
 
