@@ -4,6 +4,7 @@ one supersede the other; the same RM under another folder name is the same judge
 from __future__ import annotations
 
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,9 +59,11 @@ def rm_logs(tmp_path_factory: pytest.TempPathFactory, tiny_reward_model_dir: Pat
     save_threshold(second_rm, StoredThreshold(threshold=1e9))  # same weights, another cut: another judge
     renamed_rm = Path(shutil.copytree(first_rm, root / "copy-of-a"))
     logs = root / "logs"
+    first, second = _rm_log(first_rm, logs), _rm_log(second_rm, logs)
+    time.sleep(1.1)  # the renamed run must be newer than the first: log times have one-second resolution
     return RmLogs(
-        first=_rm_log(first_rm, logs),
-        second=_rm_log(second_rm, logs),
+        first=first,
+        second=second,
         renamed=_rm_log(renamed_rm, logs),
         first_rm=first_rm,
         second_rm=second_rm,
