@@ -1,4 +1,4 @@
-"""The ``greetbench train`` command group: ``sft`` and ``rm`` from a preset or a YAML config file."""
+"""The ``greetbench train`` command group: ``sft``, ``rm`` and ``grpo`` from a preset or a YAML config file."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def _load(cls: type[TrainConfig], name: str, output_dir: Path | None, max_steps:
 
 @click.group(name="train")
 def train() -> None:
-    """Train a policy (SFT) or a reward model on the paper's data; each run ends by evaluating what it made."""
+    """Train a policy (SFT, GRPO) or a reward model on the paper's data; each run ends by evaluating what it made."""
 
 
 @train.command("presets")
@@ -83,7 +83,11 @@ def sft_command(config_name: str, output_dir: Path | None, max_steps: int | None
         raise click.ClickException(str(err)) from None
     summary = json.loads((config.output_path / SUMMARY_FILENAME).read_text(encoding="utf-8"))
     click.echo(f"policy     {final}")
-    evaluation = summary["evaluation"]
+    _echo_evaluation(summary["evaluation"])
+
+
+def _echo_evaluation(evaluation: dict[str, Any] | None) -> None:
+    """Print a closing evaluation's log and figures; fail (after printing) when it did not succeed."""
     if evaluation is None:
         click.echo("eval       skipped (eval_limit 0)")
         return
@@ -94,6 +98,64 @@ def sft_command(config_name: str, output_dir: Path | None, max_steps: int | None
         raise click.ClickException(
             f"the policy is saved, but its evaluation ended with status {evaluation['status']}: {evaluation['error']}"
         )
+
+
+@train.command("grpo")
+@_run_options
+@click.option(
+    "--leaderboard",
+    "leaderboard",
+    is_flag=False,
+    flag_value="leaderboards",
+    default=None,
+    metavar="[DIR]",
+    help="Register the closing eval's log on the leaderboard in DIR (default leaderboards/) with "
+    "`greetbench leaderboard add` rules.",
+)
+@click.option("--benchmark", default=None, help="The leaderboard's name in DIR (default: greetings).")
+def grpo_command(
+    config_name: str,
+    output_dir: Path | None,
+    max_steps: int | None,
+    data_dir: Path | None,
+    leaderboard: str | None,
+    benchmark: str | None,
+) -> None:
+    """GRPO on the GRPO prompts with reward-model, LLM-judge, length and format rewards, then greeting_generation.
+
+    The config holds trl.GRPOConfig, trl.ModelConfig and greetbench keys (trainers/grpo.py). Leaves
+    <output_dir>/model (`greetbench eval --model hf/<path>`), the Inspect log in <output_dir>/logs, watch.jsonl,
+    metrics.jsonl, curves.png, data_report.json and grpo_summary.json.
+    """
+    from harness.data import DataError
+    from trainers.grpo import SUMMARY_FILENAME, load_grpo_config, train_grpo
+
+    try:
+        run = load_grpo_config(
+            config_name,
+            output_dir=str(output_dir) if output_dir else None,
+            max_steps=max_steps,
+            data_dir=str(data_dir) if data_dir else None,
+            leaderboard=leaderboard,
+            leaderboard_benchmark=benchmark,
+        )
+    except ConfigError as err:
+        raise click.UsageError(str(err)) from None
+    try:
+        final = train_grpo(run)
+    except (ConfigError, DataError) as err:
+        raise click.ClickException(str(err)) from None
+    summary = json.loads((run.output_path / SUMMARY_FILENAME).read_text(encoding="utf-8"))
+    click.echo(f"policy     {final}  (rollouts {summary['rollouts']['engine']}, {summary['global_step']} steps)")
+    points = summary["watch_points"]
+    warnings = [p["warning"] for p in points if p.get("warning")]
+    if points:
+        click.echo(f"watch      {len(points)} points, {len(warnings)} warning(s)  {run.output_path / 'watch.jsonl'}")
+    board = summary["leaderboard"]
+    if board is not None:
+        shown = board["registry"] if board["status"] == "added" else "; ".join(board["reasons"])
+        click.echo(f"leaderboard {board['status']}: {shown}")
+    _echo_evaluation(summary["evaluation"])
 
 
 @train.command("rm")

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from harness.data import DataFiles, SftExample, policy_prompt
+from trainers.closing_eval import evaluate_policy
 from trainers.config import (
     DATA_REPORT_FILENAME,
     ConfigError,
@@ -43,9 +44,6 @@ from trainers.data import drop_over_length, read_sft_examples, subsample, warn_s
 
 SUMMARY_FILENAME = "sft_summary.json"
 """What a run did, in ``<output_dir>``: config, data report, resume point, steps, final model, eval log and figures."""
-
-LLM_JUDGES = ("principle", "debate", "panel")
-"""Judges that need the ``judge`` model role; the others (``length``, ``constant``, ``rm``) read no model."""
 
 PromptFormat = Literal["policy", "bare"]
 
@@ -146,7 +144,7 @@ def train_sft(config: SftConfig, log: Callable[[str], None] | None = None) -> Pa
     evaluation = None
     if config.eval_limit:
         try:
-            evaluation = evaluate_policy(config, final, root, log)
+            evaluation = evaluate_policy(config, final, root, log, logs_dir=config.logs_dir, seed=config.seed)
         except Exception as err:  # the policy is saved: a failed evaluation is reported, never loses the training
             log(f"evaluation failed: {type(err).__name__}: {err}")
             evaluation = {"status": "error", "error": f"{type(err).__name__}: {err}", "log": None, "scores": {}}
@@ -179,65 +177,3 @@ def _trainer(config: SftConfig, model_path: str, tokenizer: Any, rows: list[dict
         processing_class=tokenizer,
         peft_config=lora_config(config, "CAUSAL_LM"),
     )
-
-
-def evaluate_policy(config: SftConfig, policy: Path, data_dir: Path, log: Callable[[str], None]) -> dict[str, Any]:
-    """Run greeting_generation on a saved policy through Inspect's ``hf`` provider; logs go to ``<output_dir>/logs``.
-
-    The ``judge`` role is given only when an LLM judge (:data:`LLM_JUDGES`) is asked for, so a run with baseline
-    judges loads no judge model.
-
-    Returns:
-        ``{"log": path, "status": ..., "model": ..., "judges": ..., "scores": {scorer: {metric: value}}}``.
-    """
-    from inspect_ai import eval as inspect_eval
-
-    from harness.judges.registry import parse_judge_names
-    from harness.models import EMBEDDED_MODEL, ensure_embedded_model, resolve_model_name
-    from harness.results import scorer_summaries
-    from tasks.greeting_generation import greeting_generation
-
-    judges = parse_judge_names(config.eval_judges)
-    roles: dict[str, str] = {}
-    if any(name in LLM_JUDGES for name in judges):
-        roles["judge"] = resolve_model_name(config.eval_judge_model)
-        if roles["judge"] == EMBEDDED_MODEL:
-            ensure_embedded_model(progress=True)
-    task_args: dict[str, Any] = {
-        "prompts": config.eval_prompts,
-        "data_dir": str(data_dir),
-        "judges": judges,
-        "rm_checkpoint": config.eval_rm_checkpoint,
-    }
-    if config.principles:
-        task_args["principles"] = config.principles
-    model_args: dict[str, Any] = {"model_path": str(policy)}
-    if config.eval_device:
-        model_args["device"] = config.eval_device
-    generate: dict[str, Any] = {"max_tokens": config.eval_max_tokens} if config.eval_max_tokens else {}
-    log(f"evaluating with greeting_generation (judges {', '.join(judges)}, limit {config.eval_limit})")
-    [result] = inspect_eval(
-        greeting_generation(**task_args),
-        model=f"hf/{policy}",
-        model_args=model_args,
-        model_roles=roles or None,
-        limit=config.eval_limit,
-        log_dir=str(config.logs_dir),
-        seed=config.seed,
-        display="none",
-        **generate,
-    )
-    scores = {s.scorer: s.metrics for s in scorer_summaries(result)}
-    log(f"eval {result.status}: log {result.location}")
-    for scorer, metrics in scores.items():
-        log(f"  {scorer}: " + ", ".join(f"{name} {value:.4g}" for name, value in metrics.items()))
-    return {
-        "log": result.location,
-        "status": result.status,
-        "error": result.error.message if result.error else None,
-        "model": f"hf/{policy}",
-        "judges": judges,
-        "judge_model": roles.get("judge"),
-        "limit": config.eval_limit,
-        "scores": scores,
-    }

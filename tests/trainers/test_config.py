@@ -26,6 +26,11 @@ PRESETS = {
     "rm-embedded-cheap",
     "rm-qwen2.5-7b-1xa100-80g",
 }
+"""The SFT and RM presets (the GRPO presets are read by TRL's parser: tests/trainers/test_grpo_config.py)."""
+
+GRPO_PRESETS = {
+    "grpo-tiny-cpu",
+}
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
@@ -47,7 +52,7 @@ def test_every_preset_loads(name: str) -> None:
 
 
 def test_presets_are_listed() -> None:
-    assert set(preset_names()) == PRESETS
+    assert set(preset_names()) == PRESETS | GRPO_PRESETS
 
 
 def test_unknown_key_names_the_key_and_the_file(tmp_path: Path) -> None:
@@ -91,7 +96,7 @@ def test_yaml_quirks_and_overrides(tmp_path: Path) -> None:
 
 
 def test_missing_things_are_clear(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no such preset; presets: rm-embedded-0.5b"):
+    with pytest.raises(ConfigError, match="no such preset; presets: .*rm-embedded-0.5b.*sft-tiny-cpu"):
         resolve_config_path("sft-tiny-gpu")
     path = tmp_path / "run.yaml"
     path.write_text("output_dir: out\n", encoding="utf-8")

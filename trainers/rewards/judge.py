@@ -1,0 +1,156 @@
+"""The LLM-judge reward: the principle judge's core over an Inspect model, asked for the verdict word alone.
+
+Each completion is judged by :func:`harness.judges.judge_with_principles` (``reason=False``: one or two tokens)
+through any Inspect model: the embedded models (``embedded``), a local checkpoint (``hf/local`` with
+``model_args: {model_path: ...}``), ``vllm/...``, or an OpenAI-compatible endpoint. The reward is ``async``: TRL
+runs it on its background event loop beside other async rewards, and it fans a batch's completions out at most
+``concurrency`` at a time, each call bounded by ``timeout_s`` and retried ``retries`` times when it raises or times
+out.
+
+The reward is the judge's P(good) where the provider gives logprobs (a dense signal), else its verdict (1 good,
+0 bad). A completion whose verdict cannot be read, or whose calls all time out or fail, gets None (TRL leaves it
+out of this reward), never 0: an unreadable judge must not teach the policy anything. Per batch the reward logs
+``judge/<name>/unscored``, ``.../timed_out``, ``.../failed`` (counts) and ``.../p_good_share``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from trainers.rewards.base import RewardSpec, log_metrics
+from trainers.rewards.texts import batch_queries, completion_text
+
+SCORED, UNSCORED, TIMED_OUT, FAILED = "scored", "unscored", "timed_out", "failed"
+"""What became of one completion's judgement."""
+
+
+@dataclass
+class JudgeRewardSpec(RewardSpec):
+    """``{kind: judge}``.
+
+    Attributes:
+        model: An Inspect model name (``hf/local``, ``vllm/...``, ``openai/...``) or an embedded alias
+            (``embedded``, ``embedded-1.5b``).
+        model_args: Keyword arguments of ``get_model`` (``model_path``, ``device``, ``base_url``, ...).
+        principles: Bundled principles name or a YAML file; default the project's default principles.
+        defended: The defended judge prompt (tagged, escaped greeting); False only to measure the defenses.
+        use_p_good: Reward P(good) where the provider gives logprobs; False always uses the verdict (1/0).
+        concurrency: Judge calls in flight at once.
+        timeout_s: Seconds one judge call may take before it counts as timed out.
+        retries: Further attempts after a call raises or times out.
+    """
+
+    model: str = ""
+    model_args: dict | None = None
+    principles: str | None = None
+    defended: bool = True
+    use_p_good: bool = True
+    concurrency: int = 8
+    timeout_s: float = 120.0
+    retries: int = 1
+
+    def __post_init__(self) -> None:
+        """Check values that no type can express."""
+        if not self.model.strip():
+            raise ValueError("model must name the judge model (an Inspect model name or 'embedded')")
+        if self.concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {self.concurrency}")
+        if self.timeout_s <= 0:
+            raise ValueError(f"timeout_s must be positive, got {self.timeout_s}")
+        if self.retries < 0:
+            raise ValueError(f"retries must be 0 or more, got {self.retries}")
+
+
+def judge_model(spec: JudgeRewardSpec) -> Any:
+    """The Inspect model of a judge reward (``get_model``, memoised by Inspect); embedded aliases resolved.
+
+    Raises:
+        Exception: Whatever Inspect raises for an unknown provider or a model it cannot make (e.g. a missing API
+            key): the config check calls this before the policy loads.
+    """
+    from inspect_ai.model import get_model
+
+    from harness.models import resolve_model_name
+
+    return get_model(resolve_model_name(spec.model), **(spec.model_args or {}))
+
+
+class JudgeReward:
+    """TRL reward callable of a :class:`JudgeRewardSpec` (``async``).
+
+    Attributes:
+        totals: Counts of :data:`SCORED`, :data:`UNSCORED`, :data:`TIMED_OUT`, :data:`FAILED` over every call.
+    """
+
+    def __init__(self, spec: JudgeRewardSpec, name: str = "judge", model: Any | None = None) -> None:
+        """Judge with ``spec``; ``model`` (an Inspect ``Model``) overrides ``spec.model`` (tests, a shared model).
+
+        Raises:
+            Exception: The principles cannot be loaded, or the model cannot be made.
+        """
+        from harness.principles import DEFAULT_PRINCIPLES, load_principles
+
+        self.spec = spec
+        self.__name__ = name
+        self.rules = load_principles(spec.principles or DEFAULT_PRINCIPLES)
+        self.model = model if model is not None else judge_model(spec)
+        self.totals: Counter[str] = Counter()
+        self._semaphores: dict[int, asyncio.Semaphore] = {}
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        """One semaphore per event loop (TRL's background loop; a watch or verl call may bring its own)."""
+        loop = id(asyncio.get_running_loop())
+        if loop not in self._semaphores:
+            self._semaphores[loop] = asyncio.Semaphore(self.spec.concurrency)
+        return self._semaphores[loop]
+
+    async def judge_one(self, query: str, text: str) -> tuple[float | None, str, bool]:
+        """Judge one greeting: (reward or None, outcome, whether the reward is a P(good))."""
+        from harness.judges.principle import judge_with_principles
+
+        outcome = FAILED
+        for _ in range(self.spec.retries + 1):
+            try:
+                async with self._semaphore():
+                    judgement = await asyncio.wait_for(
+                        judge_with_principles(
+                            self.model, query, text, self.rules, defended=self.spec.defended, reason=False
+                        ),
+                        timeout=self.spec.timeout_s,
+                    )
+            except TimeoutError:
+                outcome = TIMED_OUT
+                continue
+            except Exception:  # a provider error: retry, then count it as failed
+                outcome = FAILED
+                continue
+            if judgement.value is None:
+                return None, UNSCORED, False
+            if self.spec.use_p_good and judgement.p_good is not None:
+                return judgement.p_good, SCORED, True
+            return judgement.value, SCORED, False
+        return None, outcome, False
+
+    async def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> list[float | None]:
+        """One reward per completion (None where unscored, timed out or failed); logs the counts."""
+        queries = batch_queries(prompts, kwargs.get("query"))
+        results = await asyncio.gather(
+            *(self.judge_one(q, completion_text(c)) for q, c in zip(queries, completions, strict=True))
+        )
+        outcomes = Counter(outcome for _, outcome, _ in results)
+        self.totals.update(outcomes)
+        scored = outcomes[SCORED]
+        log_metrics(
+            kwargs,
+            {
+                f"judge/{self.__name__}/unscored": outcomes[UNSCORED],
+                f"judge/{self.__name__}/timed_out": outcomes[TIMED_OUT],
+                f"judge/{self.__name__}/failed": outcomes[FAILED],
+                f"judge/{self.__name__}/p_good_share": (sum(p for *_, p in results) / scored) if scored else 0.0,
+            },
+        )
+        return [value for value, _, _ in results]
