@@ -24,7 +24,7 @@ META_PREFIXES = (
 META_PATTERN = re.compile(r"祝福语[：:]|希望这|如果您|如有需要|需要修改|assistant|user", re.IGNORECASE)
 """Phrases that label or comment on the greeting, or leak a chat role."""
 
-LIST_PATTERN = re.compile(r"^\s*(?:\d+[.、)]|[-*•]|#+)\s*", re.MULTILINE)
+LIST_PATTERN = re.compile(r"^\s*(?:\d+[.、)]|[-*•]\s|#+\s)", re.MULTILINE)
 """A numbered or bulleted item, or a markdown heading: several greetings, or a formatted answer."""
 
 DEBRIS_PATTERN = re.compile(r"<\|[a-z_]+\|>|\*\*|```")
