@@ -158,7 +158,8 @@ def _field_hints(dataclass_types: Sequence[type]) -> dict[str, Any]:
 
 
 def _holds_mappings(value: Any) -> bool:
-    return isinstance(value, list) and any(isinstance(item, dict | list) for item in value)
+    """A list argparse cannot take as option strings: empty, or holding mappings or lists."""
+    return isinstance(value, list) and (not value or any(isinstance(item, dict | list) for item in value))
 
 
 def _type_options(hint: Any) -> tuple[Any, ...]:
@@ -183,8 +184,12 @@ def _check_structured(value: Any, hint: Any) -> None:
         return
     lists = [option for option in options if (typing.get_origin(option) or option) is list]
     element = typing.get_args(lists[0])[0] if lists and typing.get_args(lists[0]) else Any
-    if not lists or (typing.get_origin(element) or element) not in (dict, Any):
-        raise ValueError(f"expected a value or a list of values, got {value!r}")
+    if not lists:
+        raise ValueError(f"expected a single value, got a list {value!r}")
+    if not value:
+        return
+    if (typing.get_origin(element) or element) not in (dict, Any):
+        raise ValueError(f"expected a list of values, got {value!r}")
     bad = [item for item in value if not isinstance(item, dict)]
     if bad:
         raise ValueError(f"expected a list of mappings, got the item {bad[0]!r}")
