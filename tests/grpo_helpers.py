@@ -45,10 +45,18 @@ def scripted_judge(messages: list[ChatMessage], tools: Any, tool_choice: Any, co
     return mock_output(scripted_verdict(judged_greeting(messages)))
 
 
+ALWAYS_SLOW = "slow"
+"""``slowjudge/slow`` sleeps before every answer."""
+
+ALWAYS_UNREADABLE = "garbled"
+"""``slowjudge/garbled`` never gives a readable verdict."""
+
+
 @modelapi(name="slowjudge")
 def slow_judge_api() -> type[ModelAPI]:
-    """``slowjudge/<any>``: the scripted verdict, after an ``await asyncio.sleep`` for greetings with
-    :data:`SLOW_MARK` (a model call that a timeout must cut, without blocking the event loop)."""
+    """``slowjudge/<name>``: the scripted verdict, after an ``await asyncio.sleep`` for greetings with
+    :data:`SLOW_MARK` (a model call that a timeout must cut, without blocking the event loop); ``slowjudge/slow``
+    sleeps always and ``slowjudge/garbled`` is never readable. Usable by name from a YAML config."""
 
     class SlowJudge(ModelAPI):
         def __init__(self, model_name: str, base_url: str | None = None, api_key: str | None = None, **kwargs: Any):
@@ -56,8 +64,10 @@ def slow_judge_api() -> type[ModelAPI]:
 
         async def generate(self, input: list[ChatMessage], tools: Any, tool_choice: Any, config: GenerateConfig):
             greeting = judged_greeting(input)
-            if SLOW_MARK in greeting:
+            if SLOW_MARK in greeting or self.model_name == ALWAYS_SLOW:
                 await asyncio.sleep(SLOW_SECONDS)
+            if self.model_name == ALWAYS_UNREADABLE:
+                return mock_output("嗯……")
             return mock_output(scripted_verdict(greeting))
 
     return SlowJudge

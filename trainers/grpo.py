@@ -308,7 +308,7 @@ def train_grpo(run: GrpoRun, log: Callable[[str], None] | None = None) -> Path:
             "model": dataclasses.asdict(run.model),
             "base_model": model_path,
             "rollouts": rollouts.to_dict(),
-            "rewards": [{"name": n.name, "kind": n.kind, **dataclasses.asdict(n.spec)} for n in run.rewards],
+            "rewards": [{**dataclasses.asdict(n.spec), "name": n.name, "kind": n.kind} for n in run.rewards],
             "reward_outcomes": reward_totals,
             "watch_judge": None if run.watch is None else {"kind": run.watch.kind, **asdict(run.watch.spec)},
             "watch_points": [dataclasses.asdict(p) for p in watch.points] if watch is not None else [],

@@ -45,7 +45,8 @@ class WatchPoint:
 
     Attributes:
         step: The optimizer step it was taken after (0: before training).
-        train_reward: Mean training reward logged since the previous point (None: none logged yet).
+        train_reward: Mean training reward since the previous point: the logged values, and the steps computed but
+            not yet logged (None before the first step).
         watch: Mean watch-judge reward over the scored prompts (None without a watch judge, or none scored).
         watch_unscored: Prompts the watch judge left unscored.
         length_rule: Share of greetings with at least ``LENGTH_THRESHOLD`` characters.
@@ -181,11 +182,11 @@ def make_watch_callback(
             scored = [v for v in values if v is not None and math.isfinite(v)]
             previous = self.points[-1] if self.points else None
             since = previous.step if previous else -1
-            train = [
+            train = [  # logged since the previous point, plus what this step computed and is yet to log
                 entry[TRAIN_REWARD_KEY]
                 for entry in state.log_history
-                if TRAIN_REWARD_KEY in entry and since < entry.get("step", 0) <= state.global_step
-            ]
+                if TRAIN_REWARD_KEY in entry and since < entry.get("step", 0) < state.global_step
+            ] + self._pending_train_rewards()
             point = WatchPoint(
                 step=state.global_step,
                 train_reward=finite_mean(train) if train else None,
@@ -212,6 +213,12 @@ def make_watch_callback(
             if point.warning:
                 log(f"warning: {point.warning}")
             return point
+
+        def _pending_train_rewards(self) -> list[float]:
+            metrics = getattr(self.trainer, "_metrics", None)
+            if not isinstance(metrics, dict) or "train" not in metrics:
+                return []
+            return [float(v) for v in metrics["train"].get(TRAIN_REWARD_KEY, [])]
 
         def _log_metrics(self, point: WatchPoint) -> None:
             metrics = getattr(self.trainer, "_metrics", None)
