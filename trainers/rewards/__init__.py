@@ -12,7 +12,16 @@ from trainers.rewards.build import (
     parse_reward_specs,
 )
 from trainers.rewards.format import FORMAT_CHECKS, FormatReward, FormatRewardSpec, format_failures, format_value
-from trainers.rewards.judge import FAILED, SCORED, TIMED_OUT, UNSCORED, JudgeReward, JudgeRewardSpec, judge_model
+from trainers.rewards.judge import (
+    FAILED,
+    SCORED,
+    TIMED_OUT,
+    UNSCORED,
+    JudgeReward,
+    JudgeRewardSpec,
+    check_reachable,
+    judge_model,
+)
 from trainers.rewards.length import LengthReward, LengthRewardSpec, length_value
 from trainers.rewards.python import PythonRewardSpec, import_reward
 from trainers.rewards.rm import PREPARED_CHECKPOINT, RmReward, RmRewardSpec, resolve_rm_checkpoint, standardized
@@ -40,6 +49,7 @@ __all__ = [
     "batch_queries",
     "build_reward",
     "build_rewards",
+    "check_reachable",
     "completion_text",
     "finite_mean",
     "format_failures",

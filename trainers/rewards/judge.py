@@ -79,6 +79,31 @@ def judge_model(spec: JudgeRewardSpec) -> Any:
     return get_model(resolve_model_name(spec.model), **(spec.model_args or {}))
 
 
+REACHABLE_TIMEOUT_S = 10.0
+"""How long the reachability check waits for an HTTP judge endpoint to answer at all."""
+
+
+def check_reachable(model: Any, timeout_s: float = REACHABLE_TIMEOUT_S) -> None:
+    """Fail early when a judge served over HTTP (its provider has an ``http(s)`` ``base_url``) does not answer.
+
+    Any HTTP response counts as reachable (even 401 or 404: the server is there); in-process providers (``hf``,
+    ``embedded``, ``vllm`` in-process, ``mockllm``) have no URL and pass. A plain HTTP request is used, not the
+    provider's client, so no client is bound to a temporary event loop before training.
+
+    Raises:
+        ValueError: The endpoint refused the connection or did not answer within ``timeout_s``.
+    """
+    base_url = getattr(getattr(model, "api", None), "base_url", None)
+    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+        return
+    import httpx
+
+    try:
+        httpx.get(base_url.rstrip("/") + "/models", timeout=timeout_s)
+    except httpx.HTTPError as err:
+        raise ValueError(f"the judge endpoint {base_url} is unreachable ({type(err).__name__}: {err})") from None
+
+
 class JudgeReward:
     """TRL reward callable of a :class:`JudgeRewardSpec` (``async``).
 
@@ -90,7 +115,8 @@ class JudgeReward:
         """Judge with ``spec``; ``model`` (an Inspect ``Model``) overrides ``spec.model`` (tests, a shared model).
 
         Raises:
-            Exception: The principles cannot be loaded, or the model cannot be made.
+            Exception: The principles cannot be loaded, the model cannot be made, or its HTTP endpoint does not
+                answer (:func:`check_reachable`).
         """
         from harness.principles import DEFAULT_PRINCIPLES, load_principles
 
@@ -98,6 +124,7 @@ class JudgeReward:
         self.__name__ = name
         self.rules = load_principles(spec.principles or DEFAULT_PRINCIPLES)
         self.model = model if model is not None else judge_model(spec)
+        check_reachable(self.model)
         self.totals: Counter[str] = Counter()
         self._semaphores: dict[int, asyncio.Semaphore] = {}
 

@@ -93,3 +93,13 @@ def test_bad_judge_specs_fail_before_training(item: dict, message: str) -> None:
 
     with pytest.raises(ConfigError, match=message):
         build_rewards(parse_reward_specs([item], "run.yaml"), "run.yaml")
+
+
+def test_an_unreachable_http_judge_fails_before_training() -> None:
+    from types import SimpleNamespace
+
+    from trainers.rewards.judge import check_reachable
+
+    with pytest.raises(ValueError, match=r"judge endpoint http://127\.0\.0\.1:9/v1 is unreachable"):
+        check_reachable(SimpleNamespace(api=SimpleNamespace(base_url="http://127.0.0.1:9/v1")), timeout_s=2)
+    check_reachable(get_model("mockllm/judge"))  # in-process: nothing to reach
