@@ -271,7 +271,9 @@ def train_grpo(run: GrpoRun, log: Callable[[str], None] | None = None) -> Path:
     train_started = time.monotonic()
     result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     train_seconds = time.monotonic() - train_started
-    final = save_final(trainer.model, tokenizer, run.final_dir)
+    final = save_policy(trainer, tokenizer, run.final_dir)
+    if not trainer.accelerator.is_main_process:
+        return final  # the main process evaluates and reports
     log(f"policy saved to {final} (step {trainer.state.global_step}, train loss {result.training_loss:.4f})")
     history = [dict(entry) for entry in trainer.state.log_history]
     _write_metrics(output, history, watch)
@@ -326,6 +328,37 @@ def train_grpo(run: GrpoRun, log: Callable[[str], None] | None = None) -> Path:
         },
     )
     return final
+
+
+def save_policy(trainer: Any, tokenizer: Any, dest: Path) -> Path:
+    """Save the trained policy merged into one plain checkpoint (:func:`trainers.config.save_final`).
+
+    On one process the trainer's model is merged and saved directly. Across processes (DDP, DeepSpeed ZeRO-3) every
+    process first takes part in ``trainer.save_model`` (which gathers ZeRO-3 shards into 16-bit weights) into
+    ``<dest>.gathered``; then the main process loads that (an adapter over its base, or full weights), merges and
+    saves it. Returns ``dest`` on every process.
+    """
+    accelerator = trainer.accelerator
+    if accelerator.num_processes == 1 and not trainer.is_deepspeed_enabled:
+        return save_final(trainer.model, tokenizer, dest)
+    import shutil
+
+    gathered = dest.with_name(dest.name + ".gathered")
+    trainer.save_model(str(gathered))
+    accelerator.wait_for_everyone()
+    if accelerator.is_main_process:
+        if (gathered / "adapter_config.json").is_file():
+            from peft import AutoPeftModelForCausalLM
+
+            model = AutoPeftModelForCausalLM.from_pretrained(gathered, dtype="auto")
+        else:
+            from transformers import AutoModelForCausalLM
+
+            model = AutoModelForCausalLM.from_pretrained(gathered, dtype="auto")
+        save_final(model, tokenizer, dest)
+        shutil.rmtree(gathered, ignore_errors=True)
+    accelerator.wait_for_everyone()
+    return dest
 
 
 def _prompts(run: GrpoRun, root: Path) -> tuple[list[dict[str, Any]], Any, list[Any]]:

@@ -158,18 +158,21 @@ def make_watch_callback(
             self.points: list[WatchPoint] = []
 
         def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            if state.global_step == 0 and state.is_world_process_zero:
+            if state.global_step == 0:
                 self.measure(state, kwargs.get("model"), kwargs.get("processing_class"))
 
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            if every and state.global_step % every == 0 and state.is_world_process_zero:
+            if every and state.global_step % every == 0:
                 self.measure(state, kwargs.get("model"), kwargs.get("processing_class"))
 
         def measure(self, state: Any, model: Any, tokenizer: Any) -> WatchPoint | None:
             if model is None or tokenizer is None:
                 return None
             started = time.monotonic()
+            # Every process generates (a ZeRO-3 model generates only with all its shards); the first one scores.
             texts = generate_greetings(model, tokenizer, [r.prompt for r in requests], max_new_tokens)
+            if not state.is_world_process_zero:
+                return None
             values: list[float | None] = []
             if judge is not None:
                 values = call_reward(

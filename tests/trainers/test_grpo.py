@@ -114,3 +114,34 @@ def test_the_policy_lands_in_the_harness_and_on_the_leaderboard(grpo_run: tuple[
     assert [entry["name"] for entry in registry["submissions"]] == [Path(evaluation["log"]).name]
     assert (board / "greetings" / "logs" / Path(evaluation["log"]).name).is_file()
     assert "leaderboard added" in printed
+
+
+@pytest.mark.parametrize("adapter", [False, True])
+def test_multi_process_save_gathers_then_merges_on_the_main_process(
+    tiny_policy_dir: Path, tmp_path: Path, adapter: bool
+) -> None:
+    """The DDP / ZeRO-3 branch of save_policy, on one process standing in for the main one."""
+    import copy
+    from types import SimpleNamespace
+
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from trainers.grpo import save_policy
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_policy_dir)
+    if adapter:  # non-zero adapters, so merging changes the weights
+        model = get_peft_model(model, LoraConfig(r=2, target_modules=["q_proj"], init_lora_weights=False))
+    expected = (copy.deepcopy(model).merge_and_unload() if adapter else model).state_dict()
+    trainer = SimpleNamespace(
+        accelerator=SimpleNamespace(num_processes=2, is_main_process=True, wait_for_everyone=lambda: None),
+        is_deepspeed_enabled=False,
+        save_model=lambda path: model.save_pretrained(path),
+    )
+    final = save_policy(trainer, AutoTokenizer.from_pretrained(tiny_policy_dir), tmp_path / "model")
+    assert final == tmp_path / "model" and not (tmp_path / "model.gathered").exists()
+    assert not (final / "adapter_config.json").exists()
+    loaded = AutoModelForCausalLM.from_pretrained(final).state_dict()
+    assert loaded.keys() <= expected.keys()
+    assert all(torch.allclose(loaded[k], expected[k], atol=1e-6) for k in loaded)
