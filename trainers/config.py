@@ -1,23 +1,21 @@
 """What every trainer shares: presets and config files, the base config, model resolution, LoRA, resume.
 
-A trainer's config is a dataclass (``SftConfig``, ``RewardConfig``) read from a YAML file of ``key: value`` lines:
-either a preset bundled in ``trainers/presets/<name>.yaml`` named by its stem (``sft-tiny-cpu``), or any file path.
-Every key must be a field of the dataclass; an unknown key, or a value of the wrong type, is an error that names
-the key and the file. Command-line overrides (``--output-dir``, ``--max-steps``) are applied on top.
+A trainer's config is a dataclass (``SftConfig``, ``RewardConfig``; GRPO's are TRL's own plus one of ours) read from
+a YAML file of ``key: value`` lines: either a preset bundled in ``trainers/presets/<name>.yaml`` named by its stem
+(``sft-tiny-cpu``), or any file path. Every trainer's file is read by the same parser, TRL's (``HfArgumentParser``,
+:mod:`trainers.trl_parser`). Every key must be a field of the dataclass; an unknown key, or a value of the wrong
+type, is an error that names the key and the file. Command-line overrides (``--output-dir``, ``--max-steps``) are
+applied on top.
 
-Nothing here imports ``torch``, ``transformers`` or ``trl``: loading a config stays cheap.
+Nothing here imports ``torch`` or ``trl`` at import time: loading a config stays cheap.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import types
-import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
-
-import yaml
 
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
 """The bundled presets, one YAML file per preset."""
@@ -128,6 +126,8 @@ class TrainConfig:
             raise ConfigError(f"max_steps must be positive, or -1 to run num_train_epochs, got {self.max_steps}")
         if not self.model.strip():
             raise ConfigError("model must name a model")
+        if isinstance(self.lora_target_modules, list) and self.lora_target_modules == ["all-linear"]:
+            self.lora_target_modules = "all-linear"  # the parser reads a list field; PEFT wants the bare keyword
 
     @property
     def output_path(self) -> Path:
@@ -166,12 +166,13 @@ def resolve_config_path(name_or_path: str | Path) -> Path:
 
 
 def load_config(cls: type[C], name_or_path: str | Path, **overrides: Any) -> C:
-    """Read a config file (see :func:`resolve_config_path`) into ``cls``, then apply ``overrides``.
+    """Read a config file (see :func:`resolve_config_path`) into ``cls`` with the parser every trainer shares.
 
-    YAML values are checked against the field types: ``int`` accepts integers only, ``float`` accepts integers,
-    floats and numeric strings (PyYAML reads ``2e-4`` as a string), ``str | None`` accepts ``null``, lists must be
-    lists of the element type, ``Literal`` fields accept their listed values. Overrides whose value is None are
-    ignored (an unset command-line option).
+    The file is read by ``HfArgumentParser`` (what TRL's ``TrlParser`` is built on) through
+    :func:`trainers.trl_parser.parse_config_file`: each value is checked by its field's own type (``int`` takes
+    integers only, ``float`` also numeric strings such as ``2e-4``, booleans ``true``/``false`` only, ``Literal``
+    fields their listed values, lists of strings strings only), ``null`` only where the field admits None.
+    Overrides whose value is None are ignored (an unset command-line option).
 
     Args:
         cls: The config dataclass (``SftConfig``, ``RewardConfig``).
@@ -183,110 +184,12 @@ def load_config(cls: type[C], name_or_path: str | Path, **overrides: Any) -> C:
 
     Raises:
         ConfigError: The file is missing or not a YAML mapping, a key is unknown or missing, or a value has the
-            wrong type; the message names the key and the file.
+            wrong type; one line naming the key and the file.
     """
-    path = resolve_config_path(name_or_path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise ConfigError(f"{path}: cannot be read as YAML ({err})") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of keys to values, got {type(data).__name__}")
-    data.update({key: value for key, value in overrides.items() if value is not None})
-    return config_from_dict(cls, data, source=str(path))
+    from trainers.trl_parser import parse_config_file
 
-
-def config_from_dict(cls: type[C], data: dict[str, Any], source: str = "<dict>") -> C:
-    """Build ``cls`` from a mapping, rejecting unknown keys and values of the wrong type.
-
-    Args:
-        cls: The config dataclass.
-        data: Key -> value, as YAML gives it.
-        source: Named in error messages (a file path).
-
-    Raises:
-        ConfigError: Naming the key and ``source``.
-    """
-    fields = {field.name: field for field in dataclasses.fields(cls)}
-    hints = typing.get_type_hints(cls)
-    unknown = [key for key in data if key not in fields]
-    if unknown:
-        raise ConfigError(
-            f"{source}: unknown key {unknown[0]!r} for {cls.__name__}"
-            + (f" (also {', '.join(map(repr, unknown[1:]))})" if unknown[1:] else "")
-            + f"; valid keys: {', '.join(fields)}"
-        )
-    required = [
-        name
-        for name, field in fields.items()
-        if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING and name not in data
-    ]
-    if required:
-        raise ConfigError(f"{source}: missing key {required[0]!r} for {cls.__name__}")
-    values = {}
-    for key, value in data.items():
-        try:
-            values[key] = _coerce(value, hints[key])
-        except (TypeError, ValueError) as err:
-            raise ConfigError(f"{source}: key {key!r}: {err}") from None
-    try:
-        return cls(**values)
-    except ConfigError as err:
-        raise ConfigError(f"{source}: {err}") from None
-
-
-def _coerce(value: Any, hint: Any) -> Any:
-    """Return ``value`` checked (and, for floats, converted) against a type hint; raise TypeError otherwise."""
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        options = typing.get_args(hint)
-        if value is None and type(None) in options:
-            return None
-        errors = []
-        for option in options:
-            if option is type(None):
-                continue
-            try:
-                return _coerce(value, option)
-            except (TypeError, ValueError) as err:
-                errors.append(str(err))
-        raise TypeError(" or ".join(errors))
-    if origin is Literal:
-        allowed = typing.get_args(hint)
-        if value not in allowed:
-            raise ValueError(f"must be one of {', '.join(map(repr, allowed))}, got {value!r}")
-        return value
-    if origin is list:
-        (element,) = typing.get_args(hint)
-        if not isinstance(value, list):
-            raise TypeError(f"expected a list, got {value!r}")
-        return [_coerce(item, element) for item in value]
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise TypeError(f"expected true or false, got {value!r}")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"expected an integer, got {value!r}")
-        return value
-    if hint is float:
-        if isinstance(value, bool):
-            raise TypeError(f"expected a number, got {value!r}")
-        if isinstance(value, int | float):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value)
-            except ValueError:
-                pass
-        raise TypeError(f"expected a number, got {value!r}")
-    if hint is str:
-        if not isinstance(value, str):
-            raise TypeError(f"expected a string, got {value!r}")
-        return value
-    raise TypeError(f"unsupported field type {hint!r}")  # pragma: no cover - a config class bug
+    _, (config,) = parse_config_file((cls,), name_or_path, overrides)
+    return config
 
 
 def config_to_dict(config: TrainConfig) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Config files read by TRL's own parser: YAML keys become TRL/transformers dataclass fields, strictly.
 
-TRL scripts read ``--config x.yaml`` with :class:`trl.TrlParser` (``HfArgumentParser`` beneath it), which builds an
-``argparse`` option for every field of every dataclass it is given (``GRPOConfig``, ``ModelConfig``, a greetbench
-dataclass). Every TRL option is therefore settable from YAML without being declared again here.
+TRL scripts read ``--config x.yaml`` with :class:`trl.TrlParser`, an ``HfArgumentParser`` that builds an ``argparse``
+option for every field of every dataclass it is given (``GRPOConfig``, ``ModelConfig``, a greetbench dataclass).
+The same parser reads every greetbench trainer config (``SftConfig``, ``RewardConfig``, GRPO's three), so every TRL
+option is settable from YAML without being declared again here.
 
 TRL itself sets YAML values as argparse *defaults*, which argparse never type-checks, and turns unknown keys into
 left-over strings. :func:`parse_mapping` is stricter, through the same parser:
@@ -16,7 +17,8 @@ left-over strings. :func:`parse_mapping` is stricter, through the same parser:
 - errors raised by a dataclass's own checks (``GRPOConfig`` refuses a generation batch not divisible by
   ``num_generations``) are re-raised as :class:`trainers.config.ConfigError` with the file named.
 
-Importing this module imports ``trl`` lazily (inside functions): loading ``trainers.config`` stays cheap.
+``HfArgumentParser`` is imported inside functions from ``transformers`` (not ``trl``, whose import takes ~16 s):
+loading an SFT or RM config stays cheap.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ from trainers.config import ConfigError, resolve_config_path
 
 _ARGPARSE_ERROR = re.compile(r"argument --([\w-]+)(?:/[^:]*)?: (.*)", re.DOTALL)
 """An argparse message about one option: ``argument --max_steps/--max-steps: invalid int value: '2.5'``."""
+
+
+_REQUIRED_ERROR = re.compile(r"the following arguments are required: (.*)")
+"""argparse's message for required options (dataclass fields without a default) that were not given."""
 
 
 class _ArgumentError(Exception):
@@ -98,6 +104,7 @@ def parse_mapping(dataclass_types: Sequence[type], data: Mapping[str, Any], sour
     """
     parser = _parser(dataclass_types)
     actions = {action.dest: action for action in parser._actions if action.dest != "help"}
+    _keep_plain_defaults(actions, dataclass_types)
     hints = _field_hints(dataclass_types)
     unknown = [key for key in data if key not in actions]
     if unknown:
@@ -105,7 +112,8 @@ def parse_mapping(dataclass_types: Sequence[type], data: Mapping[str, Any], sour
         close = difflib.get_close_matches(str(key), list(actions), n=3)
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
         more = f" (also {', '.join(map(repr, unknown[1:]))})" if unknown[1:] else ""
-        raise ConfigError(f"{source}: unknown key {key!r}{more}{hint}")
+        owners = ", ".join(cls.__name__ for cls in dataclass_types)
+        raise ConfigError(f"{source}: unknown key {key!r} for {owners}{more}{hint}")
     argv: list[str] = []
     defaults: dict[str, Any] = {}
     for key, value in data.items():
@@ -117,6 +125,7 @@ def parse_mapping(dataclass_types: Sequence[type], data: Mapping[str, Any], sour
             elif isinstance(value, list):
                 if action.nargs not in ("+", "*"):
                     raise ValueError(f"expected a single value, got a list {value!r}")
+                _check_items(value, hint)
                 argv += [f"--{key}", *(_option_text(item) for item in value)]
             else:
                 if _is_bool_field(action, hint) and not isinstance(value, bool):
@@ -124,10 +133,14 @@ def parse_mapping(dataclass_types: Sequence[type], data: Mapping[str, Any], sour
                 argv += [f"--{key}", _option_text(value)]
         except ValueError as err:
             raise ConfigError(f"{source}: key {key!r}: {err}") from None
-    parser.set_defaults_with_config(**defaults)
+    _set_defaults(parser, defaults)
     try:
         return tuple(parser.parse_args_into_dataclasses(args=argv, look_for_args_file=False))
     except _ArgumentError as err:
+        missing = _REQUIRED_ERROR.match(str(err))
+        if missing:
+            keys = [name.split("/")[0].removeprefix("--").replace("-", "_") for name in missing.group(1).split(", ")]
+            raise ConfigError(f"{source}: missing key {keys[0]!r}") from None
         match = _ARGPARSE_ERROR.match(str(err))
         if match:
             raise ConfigError(f"{source}: key {match.group(1).replace('-', '_')!r}: {match.group(2)}") from None
@@ -139,13 +152,39 @@ def parse_mapping(dataclass_types: Sequence[type], data: Mapping[str, Any], sour
 
 
 def _parser(dataclass_types: Sequence[type]) -> Any:
-    from trl import TrlParser
+    """``HfArgumentParser`` (what ``trl.TrlParser`` is built on; importing it does not import ``trl``) that raises
+    instead of printing and exiting."""
+    from transformers import HfArgumentParser
 
-    class StrictParser(TrlParser):
-        def error(self, message: str) -> typing.NoReturn:  # argparse would print and exit
+    class StrictParser(HfArgumentParser):
+        def error(self, message: str) -> typing.NoReturn:
             raise _ArgumentError(message)
 
     return StrictParser(list(dataclass_types))
+
+
+def _keep_plain_defaults(actions: dict[str, argparse.Action], dataclass_types: Sequence[type]) -> None:
+    """Give list-typed options their field's plain default: ``HfArgumentParser`` reads only ``default_factory``
+    for lists, so ``lora_target_modules: str | list[str] = "all-linear"`` would otherwise arrive as None."""
+    for cls in dataclass_types:
+        for field in dataclasses.fields(cls):
+            action = actions.get(field.name)
+            if action is None or action.default is not None or field.default in (dataclasses.MISSING, None):
+                continue
+            if isinstance(field.default, str) and callable(action.type):  # argparse converts string defaults
+                try:
+                    action.type(field.default)
+                except (TypeError, ValueError):  # e.g. TrainingArguments.debug = "" (no DebugOption "")
+                    continue
+            action.default = field.default
+
+
+def _set_defaults(parser: Any, defaults: dict[str, Any]) -> None:
+    """Set values as option defaults, making those options optional (``TrlParser.set_defaults_with_config``)."""
+    for action in parser._actions:
+        if action.dest in defaults:
+            action.default = defaults[action.dest]
+            action.required = False
 
 
 def _field_hints(dataclass_types: Sequence[type]) -> dict[str, Any]:
@@ -193,6 +232,15 @@ def _check_structured(value: Any, hint: Any) -> None:
     bad = [item for item in value if not isinstance(item, dict)]
     if bad:
         raise ValueError(f"expected a list of mappings, got the item {bad[0]!r}")
+
+
+def _check_items(value: list[Any], hint: Any) -> None:
+    """Check YAML list items against a ``list[str]`` field natively (argparse would take ``3`` as ``"3"``)."""
+    for option in _type_options(hint):
+        if (typing.get_origin(option) or option) is list and typing.get_args(option) == (str,):
+            bad = [item for item in value if not isinstance(item, str)]
+            if bad:
+                raise ValueError(f"expected a list of strings, got the item {bad[0]!r}")
 
 
 def _is_bool_field(action: argparse.Action, hint: Any) -> bool:

@@ -26,11 +26,7 @@ PRESETS = {
     "rm-embedded-cheap",
     "rm-qwen2.5-7b-1xa100-80g",
 }
-"""The SFT and RM presets (the GRPO presets are read by TRL's parser: tests/trainers/test_grpo_config.py)."""
-
-GRPO_PRESETS = {
-    "grpo-tiny-cpu",
-}
+"""The SFT and RM presets (the GRPO presets: tests/trainers/test_grpo_config.py)."""
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
@@ -52,7 +48,7 @@ def test_every_preset_loads(name: str) -> None:
 
 
 def test_presets_are_listed() -> None:
-    assert set(preset_names()) == PRESETS | GRPO_PRESETS
+    assert {name for name in preset_names() if not name.startswith("grpo-")} == PRESETS
 
 
 def test_unknown_key_names_the_key_and_the_file(tmp_path: Path) -> None:
@@ -69,11 +65,11 @@ def test_unknown_key_names_the_key_and_the_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("max_steps: 2.5", "key 'max_steps': expected an integer"),
+        ("max_steps: 2.5", "key 'max_steps': invalid int value: '2.5'"),
         ("bf16: 'no'", "key 'bf16': expected true or false"),
-        ("finetune: qlora", "key 'finetune': must be one of 'lora', 'full'"),
-        ("learning_rate: fast", "key 'learning_rate': expected a number"),
-        ("lora_target_modules: [q_proj, 3]", "key 'lora_target_modules'"),
+        ("finetune: qlora", r"key 'finetune': invalid choice: 'qlora' \(choose from 'lora', 'full'\)"),
+        ("learning_rate: fast", "key 'learning_rate': invalid float value: 'fast'"),
+        ("lora_target_modules: [q_proj, 3]", "key 'lora_target_modules': expected a list of strings, got the item 3"),
         ("max_length: 4", "max_length must be at least 8"),
     ],
 )

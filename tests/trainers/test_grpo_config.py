@@ -59,7 +59,10 @@ def _write(tmp_path: Path, text: str) -> Path:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("rewards: [{kind: length}]\nlearning_rat: 0.1\n", r"unknown key 'learning_rat'; did you mean 'learning_rate'"),
+        (
+            "rewards: [{kind: length}]\nlearning_rat: 0.1\n",
+            r"unknown key 'learning_rat' for GreetbenchGrpoArguments, GRPOConfig, ModelConfig; did you mean",
+        ),
         ("rewards: [{kind: length}]\nmax_steps: 2.5\n", r"key 'max_steps': invalid int value: '2\.5'"),
         ("rewards: [{kind: length}]\nbeta: high\n", r"key 'beta': invalid float value"),
         ("rewards: [{kind: length}]\nuse_peft: 'no'\n", r"key 'use_peft': expected true or false"),

@@ -37,7 +37,7 @@ def test_values_reach_the_dataclass_typed() -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"cont": 2}, r"run\.yaml: unknown key 'cont'; did you mean 'count'\?"),
+        ({"cont": 2}, r"run\.yaml: unknown key 'cont' for Small; did you mean 'count'\?"),
         ({"count": 2.5}, r"run\.yaml: key 'count': invalid int value: '2\.5'"),
         ({"count": True}, r"run\.yaml: key 'count': invalid int value"),
         ({"rate": "fast"}, r"run\.yaml: key 'rate': invalid float value"),
@@ -46,11 +46,26 @@ def test_values_reach_the_dataclass_typed() -> None:
         ({"count": [1, 2]}, r"run\.yaml: key 'count': expected a single value"),
         ({"name": {"a": 1}}, r"run\.yaml: key 'name': expected a single value, got a mapping"),
         ({"items": [{"a": 1}, 3]}, r"run\.yaml: key 'items': expected a list of mappings"),
+        ({"modules": ["q", 3]}, r"run\.yaml: key 'modules': expected a list of strings, got the item 3"),
     ],
 )
 def test_bad_values_name_the_key_and_the_file(data: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         parse_mapping((Small,), data, "run.yaml")
+
+
+@dataclass
+class Required:
+    """A dataclass with a key that has no default."""
+
+    model: str
+    modules: str | list[str] = "all-linear"
+
+
+def test_missing_keys_and_plain_list_defaults() -> None:
+    with pytest.raises(ConfigError, match=r"^run\.yaml: missing key 'model'$"):
+        parse_mapping((Required,), {}, "run.yaml")
+    assert parse_mapping((Required,), {"model": "m"}, "run.yaml") == (Required("m", "all-linear"),)
 
 
 def test_trl_dataclasses_and_their_own_checks(tmp_path: Path) -> None:
