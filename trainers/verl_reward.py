@@ -24,7 +24,6 @@ number of terms (filter on it).
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import math
 import os
 import threading
@@ -33,6 +32,7 @@ from typing import Any
 
 from trainers.rewards import is_async_reward, parse_reward_specs, prompt_query
 from trainers.rewards.build import build_rewards
+from trainers.rewards.loop import run_on_background_loop
 
 REWARDS_ENV = "GREETBENCH_VERL_REWARDS"
 """The environment variable naming the config (preset or YAML file) whose ``rewards:`` list verl uses."""
@@ -107,6 +107,9 @@ def compute_score(
 ) -> dict[str, Any]:
     """verl's custom reward: the weighted sum of greetbench's reward terms for one response (see the module doc).
 
+    Runs on the process's background loop (:func:`trainers.rewards.loop.run_on_background_loop`), so a judge's
+    model client lives on one loop across calls; callable from synchronous code or from inside another loop.
+
     Args:
         data_source: verl's data source tag (not used: every greeting is scored the same way).
         solution_str: The policy's response (the greeting).
@@ -120,10 +123,4 @@ def compute_score(
     Raises:
         trainers.config.ConfigError: No config named, or the rewards cannot be built.
     """
-    coroutine = compute_score_async(data_source, solution_str, ground_truth, extra_info)
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # called from inside a running loop
-        return pool.submit(asyncio.run, coroutine).result()
+    return run_on_background_loop(compute_score_async(data_source, solution_str, ground_truth, extra_info))

@@ -18,7 +18,6 @@ Generation is greedy, so two points differ only because the policy changed.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import time
@@ -31,6 +30,7 @@ from harness.creativity import char_length
 from harness.data import GreetingRequest
 from harness.data.checks import LENGTH_THRESHOLD
 from trainers.rewards.base import finite_mean, is_async_reward
+from trainers.rewards.loop import run_on_background_loop
 
 WATCH_FILENAME = "watch.jsonl"
 """The watch's points, one JSON object a line, inside the output folder."""
@@ -117,12 +117,10 @@ def generate_greetings(model: Any, tokenizer: Any, prompts: Sequence[str], max_n
 
 def call_reward(reward: Callable[..., Any], loop: Any | None = None, **kwargs: Any) -> list[float | None]:
     """Call a TRL reward (sync or ``async``) outside TRL; an async one runs on ``loop`` if it is running (TRL's
-    background loop, where its model clients live), else on a fresh loop."""
+    background loop, where its model clients live), else on the process's background loop."""
     if not is_async_reward(reward):
         return list(reward(**kwargs))
-    if loop is not None and loop.is_running():
-        return list(asyncio.run_coroutine_threadsafe(reward(**kwargs), loop).result())
-    return list(asyncio.run(reward(**kwargs)))
+    return list(run_on_background_loop(reward(**kwargs), loop))
 
 
 def make_watch_callback(

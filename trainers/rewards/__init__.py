@@ -23,6 +23,7 @@ from trainers.rewards.judge import (
     judge_model,
 )
 from trainers.rewards.length import LengthReward, LengthRewardSpec, length_value
+from trainers.rewards.loop import background_loop, run_on_background_loop
 from trainers.rewards.python import PythonRewardSpec, import_reward
 from trainers.rewards.rm import PREPARED_CHECKPOINT, RmReward, RmRewardSpec, resolve_rm_checkpoint, standardized
 from trainers.rewards.texts import batch_queries, completion_text, prompt_query
@@ -46,6 +47,7 @@ __all__ = [
     "RewardSpec",
     "RmReward",
     "RmRewardSpec",
+    "background_loop",
     "batch_queries",
     "build_reward",
     "build_rewards",
@@ -63,5 +65,6 @@ __all__ = [
     "prompt_query",
     "renamed",
     "resolve_rm_checkpoint",
+    "run_on_background_loop",
     "standardized",
 ]
