@@ -47,7 +47,11 @@ def _build_options(command):  # noqa: ANN001, ANN202 (a click decorator stack)
                 help="Folder of judge reliability cards (<judge>.md, from `greetbench judge-report`); linked when "
                 "present.",
             ),
-            click.option("--rank-by", help="Judge to rank by (default: panel, else the first non-baseline judge)."),
+            click.option(
+                "--rank-by",
+                help="Judge to rank by, or <judge>_lc for its length-controlled rate (default: panel, else the "
+                "first non-baseline judge).",
+            ),
             click.option("--samples", type=int, default=None, help="Most samples per run in the page's browser."),
             click.option(
                 "--strict", is_flag=True, help=f"Exit {EXIT_BROKEN_JUDGE} when a null model outranks a real model."

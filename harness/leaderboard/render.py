@@ -29,6 +29,7 @@ import polars as pl
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
+from harness.leaderboard.length_control import LC_SUFFIX
 from harness.leaderboard.logs import BASELINE_JUDGES, CREATIVITY, EXCELLENCE, SampleView
 from harness.leaderboard.table import CREATIVITY_COLUMNS, Group, Leaderboard
 
@@ -36,7 +37,10 @@ SCHEMA_VERSION = 1
 SCHEMA_RESOURCE = "leaderboard.schema.json"
 OUTPUT_FILES = ("leaderboard.json", "leaderboard.csv", "leaderboard.md", "index.html")
 
-JUDGE_SUFFIXES = ("_ci_low", "_ci_high", "_scored", "_unscored")
+JUDGE_SUFFIXES = (
+    *("_ci_low", "_ci_high", "_scored", "_unscored"),
+    *(LC_SUFFIX, f"{LC_SUFFIX}_ci_low", f"{LC_SUFFIX}_ci_high"),
+)
 
 CREATIVITY_LABELS = {
     "mean_length": "length",
@@ -68,6 +72,16 @@ def judge_extras(table: pl.DataFrame, judge: str, judges: tuple[str, ...]) -> li
     ]
 
 
+def lc_judges(board: Leaderboard, group: Group) -> list[str]:
+    """The group's judges with a length-controlled rate for at least one of its runs."""
+    rows = board.group_rows(group)
+    return [
+        judge
+        for judge in group.judges
+        if f"{judge}{LC_SUFFIX}" in rows.columns and rows[f"{judge}{LC_SUFFIX}"].drop_nulls().len() > 0
+    ]
+
+
 def to_json(board: Leaderboard, out_dir: str | Path | None = None) -> dict[str, Any]:
     """The leaderboard as JSON-ready data, following ``leaderboard.schema.json``.
 
@@ -90,6 +104,13 @@ def to_json(board: Leaderboard, out_dir: str | Path | None = None) -> dict[str, 
                     "scored": row.get(f"{judge}_scored"),
                     "unscored": row.get(f"{judge}_unscored"),
                     "other": {m: row.get(f"{judge}_{m}") for m in judge_extras(board.table, judge, group.judges)},
+                    "length_controlled": None
+                    if row.get(f"{judge}{LC_SUFFIX}") is None
+                    else {
+                        "rate": row.get(f"{judge}{LC_SUFFIX}"),
+                        "ci_low": row.get(f"{judge}{LC_SUFFIX}_ci_low"),
+                        "ci_high": row.get(f"{judge}{LC_SUFFIX}_ci_high"),
+                    },
                 }
             rows.append(
                 {
@@ -256,6 +277,8 @@ def to_markdown(board: Leaderboard, out_dir: str | Path | None = None) -> str:
     lines = [f"# Leaderboard: {md(board.benchmark)}", ""]
     lines += [
         "Excellence rate = share of scored greetings a judge calls good, with its 95% Wilson interval. "
+        "Length-controlled: each model's rate at the table's median greeting length, from one logistic model of "
+        "the judge's verdicts on log length with a term per model (95% bootstrap interval; not for null models). "
         "Null models must rank last under every judge.",
         "",
     ]
@@ -278,10 +301,13 @@ def to_markdown(board: Leaderboard, out_dir: str | Path | None = None) -> str:
             lines += [md(group.reason), ""]
         lines += [_md_config(group), ""]
         headers = ["rank", "model", "kind"]
+        controlled = lc_judges(board, group)
         for judge in group.judges:
             link = _card_link(board, group, judge, out_dir)
             label = md(judge) + (" (baseline)" if judge in BASELINE_JUDGES else "")
             headers.append(f"{label} [card]({quote(link)})" if link else label)
+            if judge in controlled:
+                headers.append(f"{md(judge)} length-controlled")
         creativity = [c for c in CREATIVITY_COLUMNS if c in board.table.columns]
         headers += [CREATIVITY_LABELS[c] for c in creativity] + ["samples", "log"]
         lines += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
@@ -290,6 +316,9 @@ def to_markdown(board: Leaderboard, out_dir: str | Path | None = None) -> str:
             for judge in group.judges:
                 rate, ci = rate_text(row, judge)
                 cells.append(f"{rate} {ci}".strip())
+                if judge in controlled:
+                    rate, ci = rate_text(row, f"{judge}{LC_SUFFIX}")
+                    cells.append(f"{rate} {ci}".strip())
             cells += [fmt(row[c], DIGITS.get(c, 3)) for c in creativity]
             cells += [fmt(row["samples"]), code(row["log_sha256"][:12])]
             lines.append("| " + " | ".join(cells) + " |")
@@ -401,6 +430,7 @@ def _html_group(board: Leaderboard, group: Group, out_dir: str | Path | None) ->
         {"label": "model", "type": "text"},
         {"label": "kind", "type": "text"},
     ]
+    controlled = lc_judges(board, group)
     for judge in group.judges:
         baseline = judge in BASELINE_JUDGES
         link = _card_link(board, group, judge, out_dir)
@@ -412,6 +442,15 @@ def _html_group(board: Leaderboard, group: Group, out_dir: str | Path | None) ->
                 "card": quote(link) if link else None,
             }
         )
+        if judge in controlled:
+            columns.append(
+                {
+                    "label": f"{judge} LC",
+                    "type": "num",
+                    "title": f"{judge}: length-controlled rate at the median length [95% bootstrap CI]",
+                    "card": None,
+                }
+            )
     columns += [{"label": CREATIVITY_LABELS[c], "type": "num"} for c in creativity]
     columns += [{"label": "samples", "type": "num"}, {"label": "log", "type": "text"}]
     rows = []
@@ -439,6 +478,11 @@ def _html_group(board: Leaderboard, group: Group, out_dir: str | Path | None) ->
                     "title": "" if unscored is None else f"{row.get(f'{judge}_scored')} scored, {unscored} unscored",
                 }
             )
+            if judge in controlled:
+                rate, ci = rate_text(row, f"{judge}{LC_SUFFIX}")
+                cells.append(
+                    {"text": rate, "ci": ci, "sort": _sort_value(row.get(f"{judge}{LC_SUFFIX}")), "cls": "num"}
+                )
         cells += [
             {"text": fmt(row[c], DIGITS.get(c, 3)), "sort": _sort_value(row[c]), "cls": "num"} for c in creativity
         ]

@@ -26,6 +26,7 @@ from typing import Any
 import polars as pl
 
 from harness.creativity import CREATIVITY_FIGURES
+from harness.leaderboard.length_control import LC_SUFFIX, add_length_controlled_columns
 from harness.leaderboard.logs import (
     BASELINE_JUDGES,
     CREATIVITY,
@@ -193,16 +194,18 @@ def tabulate(
         benchmark: The leaderboard's name.
         excluded: Logs already refused, ``{log, reason}``; carried into the result.
         cards_dir: Folder of judge reliability cards (see :func:`find_cards`).
-        rank_by: Judge to rank by; default :func:`default_rank_judge` of each group. A group without that judge
-            falls back to its default.
+        rank_by: Judge to rank by, or ``<judge>_lc`` for its length-controlled rate
+            (:mod:`harness.leaderboard.length_control`); default :func:`default_rank_judge` of each group. A group
+            without that judge falls back to its default.
         sources: Log sha256 -> where it came from (``registry``, ``argument``), for provenance.
 
     Returns:
         The leaderboard. Its table has the columns ``group``, ``row``, ``rank``, ``model``, ``kind``, ``model_args``
         and ``generate_config`` (JSON, secrets removed), ``log``, ``log_sha256``, ``created``, ``samples``,
         ``epochs``; per judge ``<judge>`` (excellence rate), ``<judge>_ci_low``, ``<judge>_ci_high``,
-        ``<judge>_scored``, ``<judge>_unscored`` and any other metric as ``<judge>_<metric>``
-        (``panel_member_agreement``); and the creativity metrics.
+        ``<judge>_scored``, ``<judge>_unscored``, the length-controlled rate ``<judge>_lc`` with
+        ``<judge>_lc_ci_low`` and ``<judge>_lc_ci_high`` (not for null models), and any other metric as
+        ``<judge>_<metric>`` (``panel_member_agreement``); and the creativity metrics.
     """
     sources = sources or {}
     configs = [run_config(r) for r in records]
@@ -233,7 +236,7 @@ def tabulate(
         if number > 1:
             diffs = config_differences(groups[0].config, config, fields=RunConfig.COMPARABILITY, against="main table:")
             reason = "not comparable with the main table: " + "; ".join(diffs)
-        ranked_by = rank_by if rank_by in judges else default_rank_judge(judges)
+        ranked_by = rank_by if rank_by in judges or _lc_judge(rank_by) in judges else default_rank_judge(judges)
         groups.append(Group(group_id, config, number == 1, reason, ranked_by))
         for i in members:
             rows[i]["group"] = group_id
@@ -241,6 +244,11 @@ def tabulate(
         entry["group"] = rows[entry.pop("_by")]["group"]
 
     kept_rows = [r for r in rows if "group" in r]
+    records_samples = {i: record.samples for i, record in enumerate(records)}
+    for group in groups:
+        members = [r for r in kept_rows if r["group"] == group.id]
+        nulls = {r["_index"] for r in members if r["kind"] == "null"}
+        add_length_controlled_columns(members, records_samples, group.judges, nulls)
     table = _frame(kept_rows, groups)
     table, row_ids = _rank(table, groups)
     samples = {row_ids[int(k)]: v for k, v in samples.items() if int(k) in row_ids}
@@ -263,6 +271,13 @@ def tabulate(
         samples=samples,
         log_paths={r.sha256: r.path for r in records},
     )
+
+
+def _lc_judge(rank_by: str | None) -> str | None:
+    """The judge of a length-controlled ranking key (``principle_judge_lc`` -> ``principle_judge``), else None."""
+    if rank_by and rank_by.endswith(LC_SUFFIX):
+        return rank_by.removesuffix(LC_SUFFIX)
+    return None
 
 
 def _row(record: LogRecord, config: RunConfig) -> dict[str, Any]:
