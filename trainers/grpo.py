@@ -20,7 +20,8 @@ The run (:func:`train_grpo`):
 3. GRPOTrainer with the rewards and their weights (``reward_weights``), LoRA from ``ModelConfig``, the watch
    callback (:mod:`trainers.watch`); TRL logs each reward term (``rewards/<name>/mean``), completion lengths (mean,
    max), the share of clipped completions and KL; the rewards add their own counts (unscored, timed out);
-4. the merged policy in ``<output_dir>/model``, ``metrics.jsonl`` (every logged step) and ``curves.png``;
+4. the merged policy in ``<output_dir>/model``, ``metrics.jsonl`` (every logged step, with where each step's time
+   went: :mod:`trainers.step_timing`) and ``curves.png``;
 5. greeting_generation on it (:mod:`trainers.closing_eval`), the log in ``<output_dir>/logs``, registered on the
    leaderboard when ``leaderboard`` is set;
 6. ``grpo_summary.json``: the three configs, rollouts, rewards, data, steps, timings, eval, leaderboard entry.
@@ -261,6 +262,15 @@ def train_grpo(run: GrpoRun, log: Callable[[str], None] | None = None) -> Path:
     trainer = _trainer(run, model_path, tokenizer, rows, reward_funcs, watch)
     if watch is not None:
         watch.trainer = trainer
+    from trainers.step_timing import instrument
+
+    timing = instrument(trainer, log)
+    if timing is not None:  # before the watch, so that a step's time does not include the watch's
+        if watch is not None:
+            trainer.remove_callback(watch)
+        trainer.add_callback(timing)
+        if watch is not None:
+            trainer.add_callback(watch)
     resume = last_checkpoint(output)
     log(
         f"training {run.model.model_name_or_path} ({'LoRA' if run.model.use_peft else 'full'}) on {len(rows)} "
@@ -321,6 +331,7 @@ def train_grpo(run: GrpoRun, log: Callable[[str], None] | None = None) -> Path:
             "final_model": str(final),
             "curves": str(curves) if curves else None,
             "train_seconds": round(train_seconds, 1),
+            "timing": _timing_summary(history),
             "seconds_per_step": round(train_seconds / max(1, result.global_step), 2),
             "total_seconds": round(time.monotonic() - started, 1),
             "evaluation": evaluation,
@@ -393,6 +404,16 @@ def _trainer(
         peft_config=get_peft_config(run.model),
         callbacks=callbacks or None,
     )
+
+
+def _timing_summary(history: list[dict[str, Any]]) -> dict[str, float | None]:
+    """Mean seconds per step in generation, rewards and the rest, and rollout tokens/s, over the logged steps."""
+    keys = ("timing/step_s", "timing/generation_s", "timing/reward_s", "timing/other_s", "rollout/tokens_per_s")
+    summary: dict[str, float | None] = {}
+    for key in keys:
+        values = [entry[key] for entry in history if isinstance(entry.get(key), int | float)]
+        summary[key.split("/")[-1]] = round(sum(values) / len(values), 3) if values else None
+    return summary
 
 
 def _write_metrics(output: Path, history: list[dict[str, Any]], watch: Any | None) -> Path:

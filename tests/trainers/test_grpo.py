@@ -79,10 +79,13 @@ def test_each_reward_term_and_its_counts_are_logged_every_step(grpo_run: tuple[P
         for key in ("completions/mean_length", "completions/max_length", "completions/clipped_ratio", "kl"):
             assert key in step
         assert "rm/rm/raw_mean" in step and "length/length/chars" in step
+        assert step["timing/generation_s"] > 0 and step["timing/reward_s"] > 0 and step["rollout/tokens_per_s"] > 0
+        assert step["timing/step_s"] >= step["timing/generation_s"] + step["timing/reward_s"]
     summary = _summary(output)
     assert summary["reward_outcomes"]["unreadable"] == {"unscored": 16}
     assert summary["reward_outcomes"]["slow"] == {"timed_out": 16}
     assert summary["grpo"]["reward_weights"] == [1.0, 1.0, 0.5, 0.5, -0.5, 0.25]
+    assert set(summary["timing"]) == {"step_s", "generation_s", "reward_s", "other_s", "tokens_per_s"}
 
 
 def test_rollouts_and_configs_are_recorded(grpo_run: tuple[Path, Path, str]) -> None:
