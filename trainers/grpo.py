@@ -200,6 +200,24 @@ def check_grpo_config(source: str, args: GreetbenchGrpoArguments, grpo: Any, mod
     return GrpoRun(source, args, grpo, model, rewards, watch)
 
 
+def check_checkpoints(run: GrpoRun) -> None:
+    """Check every reward-model checkpoint the run names (training rewards and watch) exists; loads nothing.
+
+    Raises:
+        ConfigError: ``<file>: rewards[i]: ...`` or ``<file>: watch_judge: ...`` naming the missing checkpoint.
+    """
+    from trainers.rewards import resolve_rm_checkpoint
+
+    named = [(f"rewards[{i}]", spec) for i, spec in enumerate(run.rewards)]
+    named += [("watch_judge", run.watch)] if run.watch is not None else []
+    for key, item in named:
+        if item.kind == "rm":
+            try:
+                resolve_rm_checkpoint(item.spec.checkpoint)  # type: ignore[attr-defined]
+            except ValueError as err:
+                raise ConfigError(f"{run.source}: {key}: reward {item.name!r} (rm): {err}") from None
+
+
 def _judge_identity(named: NamedSpec) -> str:
     spec = named.spec
     return str(getattr(spec, "checkpoint", None) or getattr(spec, "model", None)).strip()
@@ -230,6 +248,7 @@ def train_grpo(run: GrpoRun, log: Callable[[str], None] | None = None) -> Path:
     output.mkdir(parents=True, exist_ok=True)
     root = require_data_dir(run.args.data_dir)
 
+    check_checkpoints(run)  # cheap checks first: a missing RM fails before any judge or policy loads
     reward_funcs, weights = build_rewards(run.rewards, run.source)  # fails on a missing RM / judge before the policy
     watch_judge = build_reward(run.watch, f"{run.source}: watch_judge") if run.watch else None
     rows, report, watch_requests = _prompts(run, root)
