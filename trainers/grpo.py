@@ -250,7 +250,8 @@ def train_grpo(run: GrpoRun, log: Callable[[str], None] | None = None) -> Path:
 
     check_checkpoints(run)  # cheap checks first: a missing RM fails before any judge or policy loads
     reward_funcs, weights = build_rewards(run.rewards, run.source)  # fails on a missing RM / judge before the policy
-    watch_judge = build_reward(run.watch, f"{run.source}: watch_judge") if run.watch else None
+    watching = run.watch is not None and run.args.watch_steps > 0
+    watch_judge = build_reward(run.watch, f"{run.source}: watch_judge") if watching else None
     rows, report, watch_requests = _prompts(run, root)
     write_json(output / DATA_REPORT_FILENAME, {"grpo_train": report.to_dict()})
     log(report.summary())
