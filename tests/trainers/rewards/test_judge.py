@@ -43,7 +43,7 @@ def test_a_slow_call_times_out_to_none_without_holding_the_others() -> None:
     values, logged = _run(reward, ["祝你快乐", f"祝{SLOW_MARK}", "快乐"])
     assert values == [1.0, None, 0.0]
     assert logged["judge/judge/timed_out"] == 1 and logged["judge/judge/unscored"] == 0
-    assert time.monotonic() - started < 5  # two attempts of 0.5 s, not the judge's 30 s
+    assert time.monotonic() - started < 15  # two attempts of 0.5 s each, not the judge's 30 s sleep
     assert reward.totals[TIMED_OUT] == 1
 
 
