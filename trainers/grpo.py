@@ -209,7 +209,7 @@ def check_checkpoints(run: GrpoRun) -> None:
     from trainers.rewards import resolve_rm_checkpoint
 
     named = [(f"rewards[{i}]", spec) for i, spec in enumerate(run.rewards)]
-    named += [("watch_judge", run.watch)] if run.watch is not None else []
+    named += [("watch_judge", run.watch)] if run.watch is not None and run.args.watch_steps else []
     for key, item in named:
         if item.kind == "rm":
             try:
