@@ -44,7 +44,7 @@ class ClosingEvalArguments:
         eval_judges: Its judges, comma-separated (``principle``, ``debate``, ``rm``, ``length``, ``constant``,
             ``panel``).
         eval_judge_model: The judge model for LLM judges (``embedded`` or any Inspect model name).
-        eval_rm_checkpoint: Reward-model checkpoint for an ``rm`` judge.
+        eval_rm_checkpoint: Reward-model checkpoint for an ``rm`` judge (``prepared``: the prepared embedded RM).
         eval_max_tokens: Generation limit per greeting; None keeps the task's (256).
         eval_device: Device of the policy in the evaluation (``cpu``, ``cuda:0``); None picks CUDA when available.
         principles: Principles of the principle judge (bundled name or YAML path); None: the default.
@@ -105,7 +105,7 @@ def evaluate_policy(
         "prompts": settings.eval_prompts,
         "data_dir": str(data_dir),
         "judges": judges,
-        "rm_checkpoint": settings.eval_rm_checkpoint,
+        "rm_checkpoint": _rm_checkpoint(settings.eval_rm_checkpoint),
     }
     if settings.principles:
         task_args["principles"] = settings.principles
@@ -139,6 +139,15 @@ def evaluate_policy(
         "limit": settings.eval_limit,
         "scores": scores,
     }
+
+
+def _rm_checkpoint(checkpoint: str | None) -> str | None:
+    """``prepared`` -> the prepared embedded RM judge's folder (an error if it is not prepared); others unchanged."""
+    from trainers.rewards.rm import PREPARED_CHECKPOINT, resolve_rm_checkpoint
+
+    if checkpoint is not None and checkpoint.strip() == PREPARED_CHECKPOINT:
+        return str(resolve_rm_checkpoint(checkpoint))
+    return checkpoint
 
 
 def register_on_leaderboard(log_path: str | Path, root: Path, benchmark: str | None = None) -> dict[str, Any]:
