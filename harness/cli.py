@@ -15,6 +15,9 @@ from trainers.commands import train
 DEFAULT_LIMIT = 5
 """Requests in a default run: about two minutes on two CPU cores with the embedded model."""
 
+DEFAULT_JUDGES = "principle"
+"""Judges of a run that names none; the prepared rm judge joins them when it is there."""
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
@@ -37,11 +40,14 @@ cli.add_command(train)
 @click.option("--judge", default="embedded", show_default=True, help="Judge model, named like --model.")
 @click.option(
     "--judges",
-    default="principle",
-    show_default=True,
-    help="Comma-separated: principle, debate, rm, length, constant, panel (majority of the non-baseline judges).",
+    default=None,
+    help="Comma-separated: principle, debate, rm, length, constant, panel (majority of the non-baseline judges). "
+    "Default: principle, plus rm when the prepared rm judge is there (`greetbench train prepare-rm`).",
 )
-@click.option("--rm-checkpoint", help="Reward-model checkpoint for the rm judge (with its fitted threshold).")
+@click.option(
+    "--rm-checkpoint",
+    help="Reward-model checkpoint for the rm judge (with its fitted threshold); default: the prepared rm judge.",
+)
 @click.option("--limit", default=DEFAULT_LIMIT, show_default=True, type=int, help="Requests to run (0: all).")
 @click.option(
     "--prompts",
@@ -75,7 +81,7 @@ cli.add_command(train)
 def eval_command(
     model: str,
     judge: str,
-    judges: str,
+    judges: str | None,
     rm_checkpoint: str | None,
     limit: int,
     prompts: str,
@@ -93,6 +99,7 @@ def eval_command(
     from harness.results import format_summary
     from tasks.greeting_generation import greeting_generation
 
+    judges, rm_checkpoint = _with_prepared_rm(judges, rm_checkpoint)
     model, judge = resolve_model_name(model), resolve_model_name(judge)
     if EMBEDDED_MODEL in (model, judge):
         ensure_embedded_model(progress=True)  # the one-off conversion reports its own progress, before Inspect's
@@ -136,6 +143,25 @@ def fit_rm_threshold(checkpoint: Path, data_dir: Path | None) -> None:
     stored = fit_and_save_threshold(checkpoint, split_eval_set(load_eval_set(DataFiles(root).eval_set)))
     click.echo(f"threshold {stored.threshold:.6g}  dev accuracy {stored.dev_accuracy:.4f}  on {stored.n} dev rows")
     click.echo(f"stored in {checkpoint}")
+
+
+def _with_prepared_rm(judges: str | None, rm_checkpoint: str | None) -> tuple[str, str | None]:
+    """The judges to run and the rm checkpoint: the prepared rm judge joins the default run, and serves any run
+    that asks for ``rm`` without a checkpoint, when it is prepared (it is never trained behind the user's back)."""
+    from trainers.prepared_rm import PREPARE_COMMAND, prepared_rm_checkpoint
+
+    names = [n.strip() for n in (judges or DEFAULT_JUDGES).split(",")]
+    if rm_checkpoint is not None or (judges is not None and "rm" not in names):
+        return ",".join(names), rm_checkpoint
+    prepared = prepared_rm_checkpoint()
+    if prepared is None:
+        if "rm" in names:
+            raise click.UsageError(f"the rm judge needs --rm-checkpoint, or a prepared one: run `{PREPARE_COMMAND}`")
+        return ",".join(names), None
+    if "rm" not in names:
+        names.append("rm")
+    click.echo(f"rm judge: the prepared reward model at {prepared}", err=True)
+    return ",".join(names), str(prepared)
 
 
 def _key_values(pairs: tuple[str, ...]) -> dict[str, str]:

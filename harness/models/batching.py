@@ -12,16 +12,17 @@ Inspect's ``hf`` provider (0.3.285) is why an in-process judge call took 4-24 s 
   rather than the generated one, and report a byte-level BPE string's code points as its bytes.
 
 :class:`BatchedGenerator` does the same job without those costs: requests that arrive together (within
-``wait_s``) and share settings run as one left-padded ``generate``; the next batch forms from whatever queued
-meanwhile, with no idle wait; each row reports its own token count and stop reason; ``temperature`` 0 is greedy;
-logprobs are recorded step by step as top-k plus the generated token's own logprob (memory bounded by one
-step's logits), with real bytes. One ``generate`` runs at a time per model, in a worker thread, so the event
-loop stays free.
+``wait_s``) and share settings run as one left-padded batch, shortest first (padding costs what tokens cost on a
+CPU); the next batch forms from whatever queued meanwhile, with no idle wait; its own decode loop drops a row from
+the batch as soon as it stops, so one rambling row no longer makes every neighbour compute to ``max_tokens``; each
+row reports its own token count and stop reason; ``temperature`` 0 is greedy; logprobs are recorded step by step as
+top-k plus the generated token's own logprob (memory bounded by one step's logits), with real bytes. One batch
+runs at a time per model, in a worker thread, so the event loop stays free.
 
-Judge prompts share a long prefix (system prompt, rules, instructions: 226 of ~360 tokens for the principle
-judge), so the batcher keeps the key/value cache of the last common prefix and runs only each row's own tokens:
-rows are laid out as ``prefix + padding + own tokens``, the padding masked out, and the output is the same as
-without the cache (tested).
+Judge prompts share a long prefix (system prompt, rules, output format, instructions: ~320 of ~355 tokens for the
+principle judge's verdict-only prompt), so the batcher keeps the key/value cache of the last common prefix and
+runs only each row's own tokens: rows are laid out as ``prefix + padding + own tokens``, the padding masked out,
+and the output is the same as without the cache (tested).
 """
 
 from __future__ import annotations
@@ -35,15 +36,18 @@ from typing import Any
 
 import anyio
 import torch
-from transformers import DynamicCache, LogitsProcessor, LogitsProcessorList
+from transformers import DynamicCache
 
 from harness.models.tokens import token_bytes
 
 DEFAULT_MAX_BATCH = 32
 """Rows per ``generate`` call (Inspect's hf default ``max_connections``)."""
 
-DEFAULT_WAIT_S = 0.01
+DEFAULT_WAIT_S = 0.05
 """How long the first request of a batch waits for concurrent requests to join it."""
+
+MAX_PADDING_SHARE = 0.25
+"""Most share of a batch's computed tokens that may be padding (see :func:`low_padding_batch`)."""
 
 MIN_PREFIX_TOKENS = 32
 """A common prefix shorter than this is not worth caching."""
@@ -104,35 +108,6 @@ class Generated:
     batch_size: int
 
 
-class _LogprobRecorder(LogitsProcessor):
-    """Record each step's top-k log-probabilities and, one step later, the generated token's own.
-
-    Only the current step's log-softmax is held (batch x vocab), so memory does not grow with the length of the
-    completion. The scores seen are those after transformers' own processors (none for greedy decoding).
-    """
-
-    def __init__(self, k: int) -> None:
-        self.k = k
-        self.top: list[tuple[torch.Tensor, torch.Tensor]] = []
-        self.chosen: list[torch.Tensor] = []
-        self._last: torch.Tensor | None = None
-
-    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        if self._last is not None:
-            self.chosen.append(self._last.gather(1, input_ids[:, -1:]).squeeze(1))
-        logp = torch.log_softmax(scores.float(), dim=-1)
-        values, indices = logp.topk(min(self.k, logp.shape[-1]), dim=-1)
-        self.top.append((values, indices))
-        self._last = logp
-        return scores
-
-    def finish(self, last_tokens: torch.Tensor) -> None:
-        """Read the last step's generated tokens (no later call sees them)."""
-        if self._last is not None:
-            self.chosen.append(self._last.gather(1, last_tokens[:, None]).squeeze(1))
-            self._last = None
-
-
 @dataclass
 class _Request:
     ids: list[int]
@@ -144,6 +119,27 @@ class _Request:
 class _Queue:
     pending: list[_Request] = field(default_factory=list)
     runner: asyncio.Task[None] | None = None
+
+
+def low_padding_batch(requests: list[_Request], limit: int) -> list[_Request]:
+    """The next batch: the shortest requests, as many as fit before padding exceeds :data:`MAX_PADDING_SHARE`.
+
+    Rows of a batch are padded to its longest, and on a CPU a padding token costs what a real token costs (prompt
+    processing there is compute-bound, about as fast per token at batch 1 as at batch 32), so a batch stops
+    growing when the next, longer row would make padding more than that share of the tokens it computes. Lengths
+    are counted after the requests' common prefix, which the prefix cache serves. Always at least one request.
+    """
+    ordered = sorted(requests, key=lambda r: len(r.ids))[:limit]
+    shared = _common_prefix([r.ids for r in ordered], len(ordered[0].ids) - 1) if len(ordered) > 1 else 0
+    batch: list[_Request] = []
+    real = 0
+    for request in ordered:
+        own = len(request.ids) - shared
+        if batch and (len(batch) + 1) * own * (1 - MAX_PADDING_SHARE) > real + own:
+            break
+        batch.append(request)
+        real += own
+    return batch
 
 
 def _common_prefix(rows: list[list[int]], limit: int) -> int:
@@ -211,7 +207,7 @@ class BatchedGenerator:
         while queue.pending:
             first = queue.pending[0].settings
             limit = 1 if first.seed is not None else self.max_batch
-            batch = [r for r in queue.pending if r.settings == first][:limit]
+            batch = low_padding_batch([r for r in queue.pending if r.settings == first], limit)
             for request in batch:
                 queue.pending.remove(request)
             try:
@@ -278,70 +274,115 @@ class BatchedGenerator:
             attention = torch.tensor(
                 [[1] * shared + [0] * (own - len(r) + shared) + [1] * (len(r) - shared) for r in rows]
             )
-            width = input_ids.shape[1]
-            kwargs: dict[str, Any] = {
-                "max_new_tokens": settings.max_new_tokens,
-                "do_sample": not settings.greedy,
-                "pad_token_id": pad,
-                "return_dict_in_generate": True,
-            }
-            if shared:
-                kwargs["past_key_values"] = self._prefix_cache_for(rows[0][:shared], len(rows))
-            if settings.greedy:
-                # The model's generation_config may carry sampling defaults; greedy decoding ignores them, quietly.
-                kwargs.update(temperature=None, top_p=None, top_k=None)
-            else:
-                sampling = (("temperature", settings.temperature), ("top_p", settings.top_p), ("top_k", settings.top_k))
-                kwargs.update({k: v for k, v in sampling if v is not None})
-            recorder = _LogprobRecorder(settings.top_logprobs or 1) if settings.top_logprobs is not None else None
-            if recorder is not None:
-                kwargs["logits_processor"] = LogitsProcessorList([recorder])
+            cache = self._prefix_cache_for(rows[0][:shared], len(rows)) if shared else DynamicCache()
             if settings.seed is not None:
                 torch.manual_seed(settings.seed)
-            device = self.model.device
-            out = self.model.generate(input_ids=input_ids.to(device), attention_mask=attention.to(device), **kwargs)
-        generated = out.sequences[:, width:].cpu()
-        if recorder is not None and generated.shape[1]:
-            recorder.finish(out.sequences[:, -1])
+            decoded = self._decode(input_ids[:, shared:], attention, cache, settings)
         seconds = time.monotonic() - started
         return [
-            self._row(generated[i], len(request.ids), settings, recorder, i, seconds, len(batch))
-            for i, request in enumerate(batch)
+            self._row(tokens, steps, len(request.ids), settings, seconds, len(batch))
+            for (tokens, steps), request in zip(decoded, batch, strict=True)
         ]
+
+    def _decode(
+        self, input_ids: torch.Tensor, attention: torch.Tensor, cache: DynamicCache, settings: Settings
+    ) -> list[tuple[list[int], list[TokenLogprob]]]:
+        """Decode every row until it stops or reaches ``max_new_tokens``; a finished row leaves the batch.
+
+        ``transformers``' ``generate`` keeps computing a finished row until the batch's longest row stops (on a
+        CPU that multiplied the cost of a judge's reasons by the longest one's length); here each step runs only
+        the rows still writing. Greedy rows take the most likely token, exactly as ``generate`` does.
+
+        Args:
+            input_ids: The tokens not yet in ``cache`` (rows x tokens).
+            attention: The mask over the cached and the new tokens (rows x all tokens); 0 marks padding.
+            cache: The key/value cache of the tokens before ``input_ids`` (empty when nothing is cached).
+            settings: How to pick tokens and whether to record logprobs.
+
+        Returns:
+            Per row, its generated token ids (its stop token included) and, when logprobs are asked for, one
+            :class:`TokenLogprob` per content token: the model's own log-probabilities (before temperature or
+            top-k/top-p), so a sampled token's logprob may be below the top alternative's.
+        """
+        device = self.model.device
+        n = input_ids.shape[0]
+        positions = (attention.cumsum(-1) - 1).clamp(min=0)
+        step_positions = positions[:, -input_ids.shape[1] :]
+        active = list(range(n))
+        tokens: list[list[int]] = [[] for _ in range(n)]
+        steps: list[list[TokenLogprob]] = [[] for _ in range(n)]
+        for _ in range(settings.max_new_tokens):
+            out = self.model(
+                input_ids=input_ids.to(device),
+                attention_mask=attention.to(device),
+                position_ids=step_positions.to(device),
+                past_key_values=cache,
+                use_cache=True,
+                logits_to_keep=1,
+            )
+            logits = out.logits[:, -1, :].float().cpu()
+            chosen = logits.argmax(-1) if settings.greedy else self._sample(logits, settings)
+            logp = torch.log_softmax(logits, dim=-1) if settings.top_logprobs is not None else None
+            keep: list[int] = []
+            for j, row in enumerate(active):
+                token = int(chosen[j])
+                tokens[row].append(token)
+                stopped = token in self.stop_ids
+                if logp is not None and not stopped:
+                    values, indices = logp[j].topk(min(settings.top_logprobs or 1, logp.shape[-1]))
+                    top = tuple((self._bytes(int(i)), float(v)) for v, i in zip(values, indices, strict=True))
+                    steps[row].append(TokenLogprob(self._bytes(token), float(logp[j, token]), top))
+                if not stopped and len(tokens[row]) < settings.max_new_tokens:
+                    keep.append(j)
+            if not keep:
+                break
+            if len(keep) < len(active):
+                index = torch.tensor(keep)
+                cache.batch_select_indices(index.to(device))
+                attention, step_positions, chosen = attention[index], step_positions[index], chosen[index]
+                active = [active[j] for j in keep]
+            attention = torch.cat([attention, torch.ones(len(active), 1, dtype=attention.dtype)], dim=1)
+            step_positions = step_positions[:, -1:] + 1
+            input_ids = chosen[:, None]
+        return list(zip(tokens, steps, strict=True))
+
+    def _sample(self, logits: torch.Tensor, settings: Settings) -> torch.Tensor:
+        """One sampled token per row under ``settings``' temperature, top-k and top-p (the model's defaults where
+        a setting is unset, as ``generate`` uses them)."""
+        defaults = self.model.generation_config
+        temperature = settings.temperature if settings.temperature is not None else defaults.temperature
+        top_k = settings.top_k if settings.top_k is not None else defaults.top_k
+        top_p = settings.top_p if settings.top_p is not None else defaults.top_p
+        if temperature:
+            logits = logits / temperature
+        if top_k:
+            kth = logits.topk(min(top_k, logits.shape[-1]), dim=-1).values[:, -1:]
+            logits = logits.masked_fill(logits < kth, float("-inf"))
+        if top_p is not None and top_p < 1.0:
+            ordered, order = logits.sort(dim=-1, descending=True)
+            probs = ordered.softmax(dim=-1)
+            # Drop a token once the mass before it already reaches top_p (the most likely token always stays).
+            ordered = ordered.masked_fill(probs.cumsum(dim=-1) - probs >= top_p, float("-inf"))
+            logits = torch.full_like(logits, float("-inf")).scatter(1, order, ordered)
+        return torch.multinomial(logits.softmax(dim=-1), 1).squeeze(1)
 
     def _row(
         self,
-        tokens: torch.Tensor,
+        tokens: list[int],
+        steps: list[TokenLogprob],
         input_tokens: int,
         settings: Settings,
-        recorder: _LogprobRecorder | None,
-        row: int,
         seconds: float,
         batch_size: int,
     ) -> Generated:
-        ids = tokens.tolist()
-        end = next((i for i, t in enumerate(ids) if t in self.stop_ids), None)
-        stopped = end is not None
-        content = ids[:end] if stopped else ids
-        logprobs = None
-        if recorder is not None:
-            logprobs = tuple(
-                TokenLogprob(
-                    self._bytes(token),
-                    float(recorder.chosen[step][row]),
-                    tuple(
-                        (self._bytes(int(i)), float(v))
-                        for v, i in zip(recorder.top[step][0][row], recorder.top[step][1][row], strict=True)
-                    ),
-                )
-                for step, token in enumerate(content)
-            )
+        stopped = bool(tokens) and tokens[-1] in self.stop_ids
+        content = tokens[:-1] if stopped else tokens
         return Generated(
             text=self.tokenizer.decode(content, skip_special_tokens=True, clean_up_tokenization_spaces=False),
             input_tokens=input_tokens,
-            output_tokens=len(content) + int(stopped),
+            output_tokens=len(tokens),
             stop_reason="stop" if stopped else "max_tokens",
-            logprobs=logprobs,
+            logprobs=tuple(steps) if settings.top_logprobs is not None else None,
             seconds=seconds,
             batch_size=batch_size,
         )

@@ -13,6 +13,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from harness.models.batching import BatchedGenerator, Generated, Settings
 
 PROMPTS = ("祝妈妈生日快乐", "新年快乐，万事如意，阖家幸福，身体健康", "恭喜")
+SIMILAR = ("新年快乐，万事如意，阖家幸福", "新年快乐，万事如意，身体健康", "新年快乐，心想事成，步步高升")
+"""Prompts of about one length: the batcher runs them as one batch (it splits rows whose padding would cost)."""
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +32,9 @@ def _run(generator: BatchedGenerator, prompts: tuple[str, ...], settings: Settin
 
 def test_batched_rows_equal_lone_rows(generator: BatchedGenerator) -> None:
     settings = Settings(max_new_tokens=12)
-    together = _run(generator, PROMPTS, settings)
-    alone = [_run(generator, (p,), settings)[0] for p in PROMPTS]
-    assert [g.batch_size for g in together] == [len(PROMPTS)] * len(PROMPTS)
+    together = _run(generator, SIMILAR, settings)
+    alone = [_run(generator, (p,), settings)[0] for p in SIMILAR]
+    assert [g.batch_size for g in together] == [len(SIMILAR)] * len(SIMILAR)
     assert [g.text for g in together] == [g.text for g in alone]
     assert [g.output_tokens for g in together] == [g.output_tokens for g in alone]
 
@@ -120,3 +122,43 @@ def test_prefix_cache_gives_the_same_rows(generator: BatchedGenerator, uncached:
             assert [s.logprob for s in g.logprobs] == pytest.approx([s.logprob for s in e.logprobs], abs=1e-4)
     for prompt, e in zip(prompts, expected, strict=True):  # single calls, one after another
         assert _run(generator, (prompt,), settings)[0].text == e.text
+
+
+def test_greedy_rows_equal_transformers_generate(generator: BatchedGenerator) -> None:
+    """The batcher's own decode loop (finished rows leave the batch) writes what ``generate`` writes."""
+    tokenizer, model = generator.tokenizer, generator.model
+    rows = _run(generator, PROMPTS, Settings(max_new_tokens=10))
+    for prompt, row in zip(PROMPTS, rows, strict=True):
+        ids = torch.tensor([tokenizer(prompt)["input_ids"]])
+        with torch.inference_mode():
+            out = model.generate(input_ids=ids, max_new_tokens=10, do_sample=False, pad_token_id=tokenizer.pad_token_id)
+        new = out[0, ids.shape[1] :].tolist()
+        stop = next((i for i, t in enumerate(new) if t in generator.stop_ids), None)
+        expected = new if stop is None else new[: stop + 1]
+        assert row.output_tokens == len(expected)
+        content = expected[:-1] if stop is not None else expected
+        assert row.text == tokenizer.decode(content, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+
+
+def test_top_p_and_top_k_sampling_stay_inside_the_allowed_tokens(generator: BatchedGenerator) -> None:
+    logits = torch.tensor([[5.0, 4.0, 0.0, -1.0, -2.0]] * 200)
+    picked = generator._sample(logits, Settings(max_new_tokens=1, greedy=False, temperature=1.0, top_k=2))
+    assert set(picked.tolist()) <= {0, 1} and set(picked.tolist()) == {0, 1}
+    picked = generator._sample(logits, Settings(max_new_tokens=1, greedy=False, temperature=1.0, top_p=0.5))
+    assert set(picked.tolist()) == {0}
+
+
+def test_batches_group_similar_lengths_and_bound_padding() -> None:
+    from harness.models.batching import MAX_PADDING_SHARE, _Request, low_padding_batch
+
+    shared = list(range(100, 140))
+    lengths = [3, 40, 4, 5, 41, 6, 42]
+    requests = [_Request(shared + [200 + k] * n, Settings(max_new_tokens=1), None) for k, n in enumerate(lengths)]  # type: ignore[arg-type]
+    first = low_padding_batch(requests, limit=32)
+    assert sorted(len(r.ids) - len(shared) for r in first) == [3, 4, 5, 6]  # the 40s wait for a batch of their own
+    own = [len(r.ids) - len(shared) for r in first]
+    assert 1 - sum(own) / (len(own) * max(own)) <= MAX_PADDING_SHARE
+    rest = [r for r in requests if r not in first]
+    assert sorted(len(r.ids) - len(shared) for r in low_padding_batch(rest, limit=32)) == [40, 41, 42]
+    assert len(low_padding_batch(requests, limit=2)) == 2
+    assert len(low_padding_batch(requests[1:2], limit=32)) == 1
