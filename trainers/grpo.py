@@ -481,7 +481,8 @@ def _plot_curves(
     axes[2].set_title("completion length")
     for axis in axes:
         axis.set_xlabel("step")
-        axis.legend(fontsize=7)
+        if axis.get_legend_handles_labels()[0]:
+            axis.legend(fontsize=7)
     figure.tight_layout()
     path = output / CURVES_FILENAME
     figure.savefig(path, dpi=100)
