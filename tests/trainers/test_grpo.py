@@ -148,3 +148,20 @@ def test_multi_process_save_gathers_then_merges_on_the_main_process(
     loaded = AutoModelForCausalLM.from_pretrained(final).state_dict()
     assert loaded.keys() <= expected.keys()
     assert all(torch.allclose(loaded[k], expected[k], atol=1e-6) for k in loaded)
+
+
+def test_a_rerun_resumes_from_the_last_checkpoint(grpo_run: tuple[Path, Path, str], mini_data_dir: Path) -> None:
+    """Runs last: it continues the module's run to step 3 (the preset checkpoints every 2 steps)."""
+    output, _, _ = grpo_run
+    config = output.parent / "grpo.yaml"
+    result = CliRunner().invoke(
+        cli,
+        ["train", "grpo", "--config", str(config), "--output-dir", str(output), "--max-steps", "3"]
+        + ["--data-dir", str(mini_data_dir)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    summary = _summary(output)
+    assert summary["resumed_from"] == str(output / "checkpoint-2") and summary["global_step"] == 3
+    steps = [json.loads(line)["step"] for line in (output / WATCH_FILENAME).read_text().splitlines()]
+    assert steps == [0, 1, 2, 3]  # the resumed run adds its points; no second step-0 point
