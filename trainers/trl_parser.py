@@ -14,6 +14,7 @@ left-over strings. :func:`parse_mapping` is stricter, through the same parser:
   ``true``/``false`` only (argparse would read ``'no'`` as False);
 - ``null``, mappings and lists of mappings cannot be written as option strings: they are set as defaults, after a
   check that the field's type admits None, a dict, or a list of dicts;
+- a top-level ``env:`` mapping sets environment variables, as ``TrlParser`` does;
 - errors raised by a dataclass's own checks (``GRPOConfig`` refuses a generation batch not divisible by
   ``num_generations``) are re-raised as :class:`trainers.config.ConfigError` with the file named.
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import difflib
+import os
 import re
 import types
 import typing
@@ -43,6 +45,11 @@ _ARGPARSE_ERROR = re.compile(r"argument --([\w-]+)(?:/[^:]*)?: (.*)", re.DOTALL)
 
 _REQUIRED_ERROR = re.compile(r"the following arguments are required: (.*)")
 """argparse's message for required options (dataclass fields without a default) that were not given."""
+
+
+ENV_KEY = "env"
+"""As in ``trl.TrlParser``: a top-level ``env:`` mapping sets environment variables before the run (e.g.
+``CUDA_VISIBLE_DEVICES``, ``HF_HUB_OFFLINE``); it is not a dataclass field."""
 
 
 class _ArgumentError(Exception):
@@ -84,6 +91,11 @@ def parse_config_file(
     """
     path = resolve_config_path(name_or_path)
     data = read_yaml_mapping(path)
+    env = data.pop(ENV_KEY, None)
+    if env is not None:
+        if not isinstance(env, dict):
+            raise ConfigError(f"{path}: key {ENV_KEY!r}: expected a mapping of variable names to values")
+        os.environ.update({str(name): str(value) for name, value in env.items()})
     data.update({key: value for key, value in (overrides or {}).items() if value is not None})
     return path, parse_mapping(dataclass_types, data, str(path))
 

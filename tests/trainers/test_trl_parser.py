@@ -82,3 +82,17 @@ def test_trl_dataclasses_and_their_own_checks(tmp_path: Path) -> None:
     source, (grpo, model) = parse_config_file((GRPOConfig, ModelConfig), path, {"num_generations": 2, "seed": None})
     assert source == path and grpo.num_generations == 2 and grpo.model_init_kwargs == {"dtype": "float32"}
     assert model.lora_target_modules == ["q_proj", "v_proj"] and grpo.seed == 42  # a None override is "not given"
+
+
+def test_env_sets_variables_as_trl_parser_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    monkeypatch.delenv("GREETBENCH_TEST_ENV", raising=False)
+    path = tmp_path / "run.yaml"
+    path.write_text("count: 2\nenv: {GREETBENCH_TEST_ENV: 7}\n", encoding="utf-8")
+    _, (small,) = parse_config_file((Small,), path)
+    assert small.count == 2 and os.environ["GREETBENCH_TEST_ENV"] == "7"
+    monkeypatch.delenv("GREETBENCH_TEST_ENV")
+    path.write_text("env: [a]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"key 'env': expected a mapping"):
+        parse_config_file((Small,), path)
