@@ -306,7 +306,7 @@ def train_grpo(run: GrpoRun, log: Callable[[str], None] | None = None) -> Path:
         return final  # the main process evaluates and reports
     log(f"policy saved to {final} (step {trainer.state.global_step}, train loss {result.training_loss:.4f})")
     history = [dict(entry) for entry in trainer.state.log_history]
-    _write_metrics(output, history, watch)
+    _write_metrics(output, history)
     curves = _plot_curves(output, history, watch, log)
     reward_totals = {
         getattr(f, "__name__", str(i)): dict(f.totals) for i, f in enumerate(reward_funcs) if hasattr(f, "totals")
@@ -342,7 +342,7 @@ def train_grpo(run: GrpoRun, log: Callable[[str], None] | None = None) -> Path:
             "rollouts": rollouts.to_dict(),
             "rewards": [{**dataclasses.asdict(n.spec), "name": n.name, "kind": n.kind} for n in run.rewards],
             "reward_outcomes": reward_totals,
-            "watch_judge": None if run.watch is None else {"kind": run.watch.kind, **asdict(run.watch.spec)},
+            "watch_judge": None if run.watch is None else {**dataclasses.asdict(run.watch.spec), "kind": run.watch.kind},
             "watch_points": [dataclasses.asdict(p) for p in watch.points] if watch is not None else [],
             "data": report.to_dict(),
             "resumed_from": str(resume) if resume else None,
@@ -436,7 +436,7 @@ def _timing_summary(history: list[dict[str, Any]]) -> dict[str, float | None]:
     return summary
 
 
-def _write_metrics(output: Path, history: list[dict[str, Any]], watch: Any | None) -> Path:
+def _write_metrics(output: Path, history: list[dict[str, Any]]) -> Path:
     path = output / METRICS_FILENAME
     with path.open("w", encoding="utf-8") as handle:
         for entry in history:
