@@ -31,7 +31,6 @@ A rerun on the same output folder resumes from its last ``checkpoint-*``.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -335,15 +334,15 @@ def train_grpo(run: GrpoRun, log: Callable[[str], None] | None = None) -> Path:
         output / SUMMARY_FILENAME,
         {
             "source": run.source,
-            "greetbench": dataclasses.asdict(run.args),
+            "greetbench": asdict(run.args),
             "grpo": run.grpo.to_dict(),
-            "model": dataclasses.asdict(run.model),
+            "model": asdict(run.model),
             "base_model": model_path,
             "rollouts": rollouts.to_dict(),
-            "rewards": [{**dataclasses.asdict(n.spec), "name": n.name, "kind": n.kind} for n in run.rewards],
+            "rewards": [{**asdict(n.spec), "name": n.name, "kind": n.kind} for n in run.rewards],
             "reward_outcomes": reward_totals,
-            "watch_judge": None if run.watch is None else {**dataclasses.asdict(run.watch.spec), "kind": run.watch.kind},
-            "watch_points": [dataclasses.asdict(p) for p in watch.points] if watch is not None else [],
+            "watch_judge": None if run.watch is None else {**asdict(run.watch.spec), "kind": run.watch.kind},
+            "watch_points": [asdict(p) for p in watch.points] if watch is not None else [],
             "data": report.to_dict(),
             "resumed_from": str(resume) if resume else None,
             "global_step": len(history) and max(entry.get("step", 0) for entry in history),
