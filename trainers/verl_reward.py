@@ -2,7 +2,8 @@
 format cores as greetbench's GRPO rewards.
 
 verl calls a custom reward as ``compute_score(data_source, solution_str, ground_truth, extra_info=None)`` once per
-response. Point verl at this file and name the rewards with an environment variable::
+response. Install greetbench in verl's environment (``pip install -e <greetbench checkout>``: this file imports the
+package), point verl at this file and name the rewards with an environment variable::
 
     custom_reward_function:
       path: <greetbench checkout>/trainers/verl_reward.py
