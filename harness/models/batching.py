@@ -19,8 +19,8 @@ row reports its own token count and stop reason; ``temperature`` 0 is greedy; lo
 top-k plus the generated token's own logprob (memory bounded by one step's logits), with real bytes. One batch
 runs at a time per model, in a worker thread, so the event loop stays free.
 
-Judge prompts share a long prefix (system prompt, rules, output format, instructions: ~320 of ~355 tokens for the
-principle judge's verdict-only prompt), so the batcher keeps the key/value cache of the last common prefix and
+Judge prompts share a long prefix (system prompt, rules, instructions: 226 of ~360 tokens for the principle
+judge), so the batcher keeps the key/value cache of the last common prefix and
 runs only each row's own tokens: rows are laid out as ``prefix + padding + own tokens``, the padding masked out,
 and the output is the same as without the cache (tested).
 """
