@@ -48,8 +48,26 @@ class ConfigError(ValueError):
     """A config that cannot be used: unknown preset, unreadable file, unknown key, wrong type, bad value."""
 
 
+class RunFolders:
+    """The folders of a training run, all inside its ``output_path`` (which the subclass defines)."""
+
+    @property
+    def output_path(self) -> Path:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    @property
+    def final_dir(self) -> Path:
+        """Where the finished model is saved: ``<output_dir>/model``."""
+        return self.output_path / FINAL_DIRNAME
+
+    @property
+    def logs_dir(self) -> Path:
+        """Where the closing evaluation's Inspect logs go: ``<output_dir>/logs``."""
+        return self.output_path / LOGS_DIRNAME
+
+
 @dataclass
-class TrainConfig:
+class TrainConfig(RunFolders):
     """Fields every trainer shares. Subclasses add their own; YAML keys map one to one onto fields.
 
     Attributes:
@@ -133,16 +151,6 @@ class TrainConfig:
     def output_path(self) -> Path:
         """``output_dir`` as a Path."""
         return Path(self.output_dir)
-
-    @property
-    def final_dir(self) -> Path:
-        """Where the finished model is saved: ``<output_dir>/model``."""
-        return self.output_path / FINAL_DIRNAME
-
-    @property
-    def logs_dir(self) -> Path:
-        """Where the closing evaluation's Inspect logs go: ``<output_dir>/logs``."""
-        return self.output_path / LOGS_DIRNAME
 
 
 def preset_names() -> list[str]:

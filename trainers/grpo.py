@@ -41,9 +41,8 @@ from typing import Any
 from trainers.closing_eval import ClosingEvalArguments, evaluate_policy, register_on_leaderboard
 from trainers.config import (
     DATA_REPORT_FILENAME,
-    FINAL_DIRNAME,
-    LOGS_DIRNAME,
     ConfigError,
+    RunFolders,
     last_checkpoint,
     load_tokenizer,
     require_data_dir,
@@ -110,7 +109,7 @@ class GreetbenchGrpoArguments(ClosingEvalArguments):
 
 
 @dataclass
-class GrpoRun:
+class GrpoRun(RunFolders):
     """A checked GRPO config.
 
     Attributes:
@@ -133,16 +132,6 @@ class GrpoRun:
     def output_path(self) -> Path:
         """``output_dir`` as a Path."""
         return Path(self.grpo.output_dir)
-
-    @property
-    def final_dir(self) -> Path:
-        """``<output_dir>/model``."""
-        return self.output_path / FINAL_DIRNAME
-
-    @property
-    def logs_dir(self) -> Path:
-        """``<output_dir>/logs``."""
-        return self.output_path / LOGS_DIRNAME
 
 
 def config_types() -> tuple[type, type, type]:
