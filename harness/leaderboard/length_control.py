@@ -69,7 +69,6 @@ def _fit(groups: np.ndarray, x: np.ndarray, y: np.ndarray, runs: int, iterations
 
 def length_controlled_rates(
     points: Mapping[str, Sequence[tuple[int, bool]]],
-    reference: Sequence[str] | None = None,
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = BOOTSTRAP_SEED,
 ) -> dict[str, LengthControlled]:
@@ -77,8 +76,6 @@ def length_controlled_rates(
 
     Args:
         points: Run key -> its scored greetings as (length in characters, judged good).
-        reference: The runs whose greetings set the median length (default all; a board passes its real models,
-            so null models writing nothing do not drag the median down).
         resamples: Bootstrap refits for the interval (0: the interval is the point estimate).
         seed: Seed of the bootstrap.
 
@@ -89,8 +86,7 @@ def length_controlled_rates(
     if not keys:
         return {}
     lengths = np.array([math.log1p(chars) for key in keys for chars, _ in points[key]])
-    anchors = [math.log1p(chars) for key in (reference or keys) for chars, _ in points.get(key, ())]
-    x = lengths - float(np.median(anchors or lengths))
+    x = lengths - float(np.median(lengths))
     y = np.array([float(good) for key in keys for _, good in points[key]])
     groups = np.array([i for i, key in enumerate(keys) for _ in points[key]])
     theta = _fit(groups, x, y, len(keys))

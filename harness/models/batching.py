@@ -322,16 +322,20 @@ class BatchedGenerator:
             )
             logits = out.logits[:, -1, :].float().cpu()
             chosen = logits.argmax(-1) if settings.greedy else self._sample(logits, settings)
-            logp = torch.log_softmax(logits, dim=-1) if settings.top_logprobs is not None else None
+            logp = top = None
+            if settings.top_logprobs is not None:
+                logp = torch.log_softmax(logits, dim=-1)
+                top = logp.topk(min(settings.top_logprobs or 1, logp.shape[-1]), dim=-1)
             keep: list[int] = []
             for j, row in enumerate(active):
                 token = int(chosen[j])
                 tokens[row].append(token)
                 stopped = token in self.stop_ids
-                if logp is not None and not stopped:
-                    values, indices = logp[j].topk(min(settings.top_logprobs or 1, logp.shape[-1]))
-                    top = tuple((self._bytes(int(i)), float(v)) for v, i in zip(values, indices, strict=True))
-                    steps[row].append(TokenLogprob(self._bytes(token), float(logp[j, token]), top))
+                if logp is not None and top is not None and not stopped:
+                    alternatives = tuple(
+                        (self._bytes(int(i)), float(v)) for v, i in zip(top.values[j], top.indices[j], strict=True)
+                    )
+                    steps[row].append(TokenLogprob(self._bytes(token), float(logp[j, token]), alternatives))
                 if not stopped and len(tokens[row]) < settings.max_new_tokens:
                     keep.append(j)
             if not keep:
