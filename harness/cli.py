@@ -71,6 +71,12 @@ cli.add_command(train)
 @click.option("--log-dir", default="logs", show_default=True, help="Where Inspect writes the log.")
 @click.option("--seed", type=int, default=None, help="Generation seed for policy and judge.")
 @click.option(
+    "--max-tokens",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Most new tokens per greeting (default: the task's 256); trainers' closing evals set theirs the same way.",
+)
+@click.option(
     "-M",
     "--model-arg",
     "model_args",
@@ -90,6 +96,7 @@ def eval_command(
     judge_reason: bool,
     log_dir: str,
     seed: int | None,
+    max_tokens: int | None,
     model_args: tuple[str, ...],
 ) -> None:
     """Run greeting_generation: the model writes greetings, the judge scores them; prints the results."""
@@ -119,6 +126,7 @@ def eval_command(
         limit=limit or None,
         log_dir=log_dir,
         seed=seed,
+        **({"max_tokens": max_tokens} if max_tokens else {}),
     )
     click.echo(format_summary(log))
     if log.status != "success":

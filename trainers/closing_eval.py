@@ -116,7 +116,7 @@ def evaluate_policy(
     log(f"evaluating with greeting_generation (judges {', '.join(judges)}, limit {settings.eval_limit})")
     [result] = inspect_eval(
         greeting_generation(**task_args),
-        model=f"hf/{policy}",
+        model=policy_model_name(policy),
         model_args=model_args,
         model_roles=roles or None,
         limit=settings.eval_limit,
@@ -133,12 +133,25 @@ def evaluate_policy(
         "log": result.location,
         "status": result.status,
         "error": result.error.message if result.error else None,
-        "model": f"hf/{policy}",
+        "model": policy_model_name(policy),
         "judges": judges,
         "judge_model": roles.get("judge"),
         "limit": settings.eval_limit,
         "scores": scores,
     }
+
+
+def policy_model_name(policy: Path) -> str:
+    """The Inspect name of a saved policy: ``hf/<run folder>`` (the weights come from ``model_path``).
+
+    Every trainer saves to ``<output_dir>/model``, so the run folder's name is what tells policies apart; an
+    absolute path would put this machine's folders into logs and on leaderboards.
+
+    Args:
+        policy: The saved policy folder; when it is not named ``model``, its own name is used.
+    """
+    run = policy.parent if policy.name == "model" else policy
+    return f"hf/{run.name}"
 
 
 def _rm_checkpoint(checkpoint: str | None) -> str | None:

@@ -36,3 +36,18 @@ def test_nothing_is_added_or_trained_when_not_prepared(monkeypatch: pytest.Monke
     assert _with_prepared_rm(None, None) == ("principle", None)
     with pytest.raises(click.UsageError, match="prepare-rm"):
         _with_prepared_rm("principle,rm", None)
+
+
+def test_max_tokens_reaches_the_generation_config(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from inspect_ai.log import list_eval_logs, read_eval_log
+
+    from harness.cli import cli
+
+    args = ["eval", "--model", "null/constant", "--judges", "constant", "--prompts", "bundled", "--limit", "1"]
+    result = CliRunner().invoke(cli, [*args, "--max-tokens", "7", "--log-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    [info] = list_eval_logs(str(tmp_path))
+    log = read_eval_log(info, header_only=True)
+    assert log.plan.config.max_tokens == 7
+    assert CliRunner().invoke(cli, [*args, "--max-tokens", "0"]).exit_code == 2

@@ -112,7 +112,7 @@ def test_the_policy_lands_in_the_harness_and_on_the_leaderboard(grpo_run: tuple[
     evaluation = _summary(output)["evaluation"]
     assert evaluation["status"] == "success" and Path(evaluation["log"]).parent == output / "logs"
     log = read_eval_log(evaluation["log"])
-    assert log.eval.task == "greetbench/greeting_generation" and log.eval.model == f"hf/{output / 'model'}"
+    assert log.eval.task == "greetbench/greeting_generation" and log.eval.model == f"hf/{output.name}"
     registry = json.loads((board / "greetings" / "submissions.json").read_text(encoding="utf-8"))
     assert [entry["name"] for entry in registry["submissions"]] == [Path(evaluation["log"]).name]
     assert (board / "greetings" / "logs" / Path(evaluation["log"]).name).is_file()

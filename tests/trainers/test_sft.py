@@ -67,11 +67,11 @@ def test_leaves_a_merged_policy_the_harness_loads(sft_run: SftConfig) -> None:
     summary = _summary(sft_run)
     assert (summary["global_step"], summary["resumed_from"]) == (2, None)
     evaluation = summary["evaluation"]
-    assert evaluation["status"] == "success" and evaluation["model"] == f"hf/{final}"
+    assert evaluation["status"] == "success" and evaluation["model"] == f"hf/{sft_run.output_path.name}"
     log = read_eval_log(evaluation["log"])
     assert Path(evaluation["log"]).parent == sft_run.logs_dir
     assert log.status == "success" and log.eval.task == "greetbench/greeting_generation"
-    assert log.eval.model == f"hf/{final}" and log.eval.model_args["model_path"] == str(final)
+    assert log.eval.model == evaluation["model"] and log.eval.model_args["model_path"] == str(final)
     assert len(log.samples) == 2
     assert {s.name for s in log.results.scores} >= {"length_judge", "creativity"}
 
