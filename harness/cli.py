@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
 from harness.data.commands import data
+from harness.errors import UserInputError
+from harness.leaderboard import DEFAULT_BENCHMARK, DEFAULT_ROOT
 from harness.leaderboard.commands import leaderboard
 from harness.principles import DEFAULT_PRINCIPLES
 from trainers.commands import train
 
 DEFAULT_LIMIT = 5
 """Requests in a default run: about two minutes on two CPU cores with the embedded model."""
+
+DEFAULT_SEED = 42
+"""Generation seed of a run that names none, so that a rerun reproduces its figures (the greetings board's too)."""
 
 DEFAULT_JUDGES = "principle"
 """Judges of a run that names none; the prepared rm judge joins them when it is there."""
@@ -69,12 +76,34 @@ cli.add_command(train)
     help="The principle judge gives a reason with its verdict, or only the verdict word (fast).",
 )
 @click.option("--log-dir", default="logs", show_default=True, help="Where Inspect writes the log.")
-@click.option("--seed", type=int, default=None, help="Generation seed for policy and judge.")
+@click.option(
+    "--seed",
+    type=int,
+    default=DEFAULT_SEED,
+    show_default=True,
+    help="Generation seed for policy and judge, recorded in the log: a rerun reproduces the figures.",
+)
 @click.option(
     "--max-tokens",
     type=click.IntRange(min=1),
     default=None,
     help="Most new tokens per greeting (default: the task's 256); trainers' closing evals set theirs the same way.",
+)
+@click.option(
+    "--board",
+    is_flag=False,
+    flag_value=DEFAULT_BENCHMARK,
+    default=None,
+    metavar="[NAME]",
+    help=f"Run what leaderboard NAME (default {DEFAULT_BENCHMARK}) accepts: its prompts, judges, judge model, "
+    "principles, seed and most new tokens, read from its registry (<board-root>/NAME/submissions.json).",
+)
+@click.option(
+    "--board-root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_ROOT,
+    show_default=True,
+    help="Folder of all leaderboards (for --board).",
 )
 @click.option(
     "-M",
@@ -84,53 +113,139 @@ cli.add_command(train)
     metavar="KEY=VALUE",
     help="Model argument for the model under test (e.g. -M model_path=./runs/sft/model for an hf/ name).",
 )
-def eval_command(
-    model: str,
-    judge: str,
-    judges: str | None,
-    rm_checkpoint: str | None,
-    limit: int,
-    prompts: str,
-    data_dir: Path | None,
-    principles: str,
-    judge_reason: bool,
-    log_dir: str,
-    seed: int | None,
-    max_tokens: int | None,
-    model_args: tuple[str, ...],
-) -> None:
-    """Run greeting_generation: the model writes greetings, the judge scores them; prints the results."""
+@click.pass_context
+def eval_command(ctx: click.Context, **options: Any) -> None:
+    """Run greeting_generation: the model writes greetings, the judge scores them; prints the results.
+
+    Bad input (an unknown judge, a missing or malformed principles file, a board without a configuration) is one
+    line naming the file or field, exit status 2.
+    """
     from inspect_ai import eval as inspect_eval
 
+    from harness.errors import TaskArgumentError
     from harness.models import EMBEDDED_MODEL, ensure_embedded_model, resolve_model_name
     from harness.results import format_summary
     from tasks.greeting_generation import greeting_generation
 
-    judges, rm_checkpoint = _with_prepared_rm(judges, rm_checkpoint)
-    model, judge = resolve_model_name(model), resolve_model_name(judge)
+    settings = _from_board(ctx, options) if options["board"] else _eval_settings(options)
+    model, judge = resolve_model_name(options["model"]), settings.judge and resolve_model_name(settings.judge)
+    try:
+        task = greeting_generation(
+            prompts=settings.prompts,
+            data_dir=str(options["data_dir"]) if options["data_dir"] else None,
+            principles=settings.principles,
+            judges=settings.judges,
+            rm_checkpoint=settings.rm_checkpoint,
+            judge_reason=options["judge_reason"],
+        )
+    except TaskArgumentError as error:
+        raise UserInputError(error) from None
     if EMBEDDED_MODEL in (model, judge):
         ensure_embedded_model(progress=True)  # the one-off conversion reports its own progress, before Inspect's
-    task = greeting_generation(
-        prompts=prompts,
-        data_dir=str(data_dir) if data_dir else None,
-        principles=principles,
-        judges=judges,
-        rm_checkpoint=rm_checkpoint,
-        judge_reason=judge_reason,
-    )
     [log] = inspect_eval(
         task,
         model=model,
-        model_roles={"judge": judge},
-        model_args=_key_values(model_args),
-        limit=limit or None,
-        log_dir=log_dir,
-        seed=seed,
-        **({"max_tokens": max_tokens} if max_tokens else {}),
+        model_roles={"judge": judge} if judge else None,
+        model_args=_key_values(options["model_args"]),
+        limit=settings.limit or None,
+        log_dir=options["log_dir"],
+        seed=settings.seed,
+        **({"max_tokens": settings.max_tokens} if settings.max_tokens else {}),
     )
     click.echo(format_summary(log))
     if log.status != "success":
         sys.exit(1)
+    if options["board"]:
+        root = options["board_root"]
+        click.echo(f"add it: greetbench leaderboard add {log.location} --benchmark {options['board']} --root {root}")
+
+
+@dataclass(frozen=True)
+class EvalSettings:
+    """What one ``greetbench eval`` runs, after defaults, the prepared rm judge and ``--board`` are applied.
+
+    Attributes:
+        prompts: The prompt set.
+        limit: Requests to run (0: all).
+        judges: Judges, comma-separated.
+        judge: The model bound to the ``judge`` role (None: no role).
+        rm_checkpoint: The rm judge's checkpoint, if it runs.
+        principles: Bundled principles name or YAML path.
+        seed: Generation seed.
+        max_tokens: Most new tokens per greeting (None: the task's default).
+    """
+
+    prompts: str
+    limit: int
+    judges: str
+    judge: str | None
+    rm_checkpoint: str | None
+    principles: str
+    seed: int | None
+    max_tokens: int | None
+
+
+def _eval_settings(options: dict[str, Any]) -> EvalSettings:
+    judges, rm_checkpoint = _with_prepared_rm(options["judges"], options["rm_checkpoint"])
+    return EvalSettings(
+        prompts=options["prompts"],
+        limit=options["limit"],
+        judges=judges,
+        judge=options["judge"],
+        rm_checkpoint=rm_checkpoint,
+        principles=options["principles"],
+        seed=options["seed"],
+        max_tokens=options["max_tokens"],
+    )
+
+
+BOARD_SETS = ("prompts", "limit", "judges", "judge", "seed", "max_tokens")
+"""Options ``--board`` sets; given on the command line, they must agree with the board."""
+
+
+def _from_board(ctx: click.Context, options: dict[str, Any]) -> EvalSettings:
+    """The settings the board ``options["board"]`` accepts (see :mod:`harness.leaderboard.board_run`).
+
+    The board's seed and most new tokens are those of its first log; where that log had none, the options' apply.
+
+    Raises:
+        UserInputError: The board has no configuration, an option given contradicts it, or the rm checkpoint or
+            principles at hand are not the board's.
+    """
+    from click.core import ParameterSource
+
+    from harness.leaderboard.board_run import BoardError, board_principles, board_rm_checkpoint, board_run
+    from harness.models import resolve_model_name
+    from trainers.prepared_rm import prepared_rm_checkpoint
+
+    explicit = {k for k in options if ctx.get_parameter_source(k) == ParameterSource.COMMANDLINE}
+    try:
+        run = board_run(options["board_root"] / options["board"])
+        settings = EvalSettings(
+            prompts=run.prompts,
+            limit=run.limit,
+            judges=run.judges,
+            judge=run.judge,
+            rm_checkpoint=board_rm_checkpoint(run, options["rm_checkpoint"] or prepared_rm_checkpoint()),
+            principles=board_principles(run, options["principles"] if "principles" in explicit else None),
+            seed=options["seed"] if run.seed is None else run.seed,
+            max_tokens=options["max_tokens"] if run.max_tokens is None else run.max_tokens,
+        )
+    except BoardError as error:
+        raise UserInputError(error) from None
+    for name in sorted(explicit & set(BOARD_SETS)):
+        given, wanted = options[name], getattr(settings, name)
+        if name == "judge":
+            given, wanted = resolve_model_name(given), wanted and resolve_model_name(wanted)
+        if given != wanted:
+            flag = "--" + name.replace("_", "-")
+            raise UserInputError(f"--board {options['board']} runs {flag} {wanted}; drop {flag} {given}")
+    click.echo(
+        f"board {options['board']} ({run.registry}): prompts {settings.prompts} ({settings.limit}), judges "
+        f"{settings.judges}, judge {settings.judge}, seed {settings.seed}, max tokens {settings.max_tokens or '-'}",
+        err=True,
+    )
+    return settings
 
 
 @cli.command("fit-rm-threshold")
@@ -164,7 +279,7 @@ def _with_prepared_rm(judges: str | None, rm_checkpoint: str | None) -> tuple[st
     prepared = prepared_rm_checkpoint()
     if prepared is None:
         if "rm" in names:
-            raise click.UsageError(f"the rm judge needs --rm-checkpoint, or a prepared one: run `{PREPARE_COMMAND}`")
+            raise UserInputError(f"the rm judge needs --rm-checkpoint, or a prepared one: run `{PREPARE_COMMAND}`")
         return ",".join(names), None
     if "rm" not in names:
         names.append("rm")

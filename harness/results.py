@@ -53,14 +53,16 @@ def scorer_summaries(log: EvalLog) -> list[ScorerSummary]:
 def format_summary(log: EvalLog) -> str:
     """A plain-text table of a log's results, for terminals.
 
-    Rates are shown with their 95% interval when the scorer reports one (``<metric>_ci_low``/``_ci_high``).
+    Rates are shown with their 95% interval when the scorer reports one (``<metric>_ci_low``/``_ci_high``); the
+    generation seed (None when the run had none) is shown beside the sample count.
     """
     roles = {role: cfg.model for role, cfg in (log.eval.model_roles or {}).items()}
     lines = [
         f"task   {log.eval.task}  (v{log.eval.task_version})",
         f"model  {log.eval.model}",
         *(f"{role:<6} {model}" for role, model in roles.items()),
-        f"status {log.status}  samples {log.results.completed_samples if log.results else 0}",
+        f"status {log.status}  samples {log.results.completed_samples if log.results else 0}"
+        f"  seed {log.plan.config.seed}",
         "",
         f"{'scorer':<18} {'metric':<18} {'value':>8}  {'95% CI':<16} {'unscored':>8}",
     ]

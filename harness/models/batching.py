@@ -64,7 +64,8 @@ class Settings:
         top_p: Nucleus sampling mass (ignored when greedy).
         top_k: Top-k sampling (ignored when greedy).
         top_logprobs: Alternatives to record per generated token; None records no logprobs.
-        seed: Seed set before sampling (a batch with a seed runs alone, so the seed means what it says).
+        seed: Seed set before sampling (a sampled request with a seed runs alone, so the seed means what it says
+            whatever else is queued; greedy requests ignore it and batch as usual).
     """
 
     max_new_tokens: int
@@ -206,7 +207,7 @@ class BatchedGenerator:
         await asyncio.sleep(self.wait_s)
         while queue.pending:
             first = queue.pending[0].settings
-            limit = 1 if first.seed is not None else self.max_batch
+            limit = 1 if first.seed is not None and not first.greedy else self.max_batch
             batch = low_padding_batch([r for r in queue.pending if r.settings == first], limit)
             for request in batch:
                 queue.pending.remove(request)

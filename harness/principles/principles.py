@@ -84,7 +84,7 @@ def load_principles(name_or_path: str | Path = DEFAULT_PRINCIPLES) -> Principles
     try:
         doc = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not valid YAML: {exc}") from exc
+        raise ValueError(f"{path}{_yaml_location(exc)}: not valid YAML: {_yaml_problem(exc)}") from exc
     if not isinstance(doc, dict):
         raise ValueError(f"{path}: expected a mapping with 'name' and 'rules'")
     name = doc.get("name")
@@ -105,3 +105,16 @@ def load_principles(name_or_path: str | Path = DEFAULT_PRINCIPLES) -> Principles
     if len(set(ids)) != len(ids):
         raise ValueError(f"{path}: rule ids must be unique, got {ids}")
     return Principles(name=name.strip(), rules=tuple(rules), sha256=hashlib.sha256(raw).hexdigest(), path=path)
+
+
+def _yaml_location(error: yaml.YAMLError) -> str:
+    """``:<line>:<column>`` (1-based) of a YAML error, or nothing when YAML gives no position."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    return f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """What YAML found wrong, in one line (its own message repeats the file and draws the line)."""
+    parts = [getattr(error, "context", None), getattr(error, "problem", None)]
+    words = "; ".join(p for p in parts if p) or str(error)
+    return " ".join(words.split())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from inspect_ai.dataset import MemoryDataset, Sample
 
@@ -16,6 +16,7 @@ from harness.data import (
 )
 
 PromptSource = Literal["auto", "bundled", "grpo-test"]
+PROMPT_SOURCES: tuple[PromptSource, ...] = get_args(PromptSource)
 
 
 def request_source(prompts: PromptSource, data_dir: str | Path | None) -> tuple[str, Path | None]:
@@ -26,7 +27,13 @@ def request_source(prompts: PromptSource, data_dir: str | Path | None) -> tuple[
 
     Returns:
         (the concrete source name, the data folder or None for bundled).
+
+    Raises:
+        ValueError: An unknown prompt set.
+        FileNotFoundError: ``grpo-test`` without the paper's data.
     """
+    if prompts not in PROMPT_SOURCES:
+        raise ValueError(f"prompts {prompts!r}: choose from {', '.join(PROMPT_SOURCES)}")
     root = resolve_data_dir(data_dir)
     if prompts == "bundled" or (prompts == "auto" and root is None):
         return "bundled", None

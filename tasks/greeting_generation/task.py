@@ -10,6 +10,7 @@ from inspect_ai.model import GenerateConfig
 from inspect_ai.solver import generate
 
 from harness.creativity import creativity
+from harness.errors import task_arguments
 from harness.judges.registry import build_judges
 from harness.principles import DEFAULT_PRINCIPLES, load_principles
 from tasks.greeting_generation.dataset import PromptSource, greeting_dataset
@@ -42,18 +43,22 @@ def greeting_generation(
         rm_checkpoint: Reward-model checkpoint for the ``rm`` judge.
         judge_reason: The principle judge gives a reason with its verdict (default); False asks for the verdict
             word alone (fast: one forward pass and a token or two).
+
+    Raises:
+        TaskArgumentError: An argument that cannot be used (unknown judge or prompt set, missing or malformed
+            principles, missing data), in one line.
     """
-    dataset = greeting_dataset(prompts, data_dir)
+    with task_arguments():
+        dataset = greeting_dataset(prompts, data_dir)
+        judged = build_judges(
+            judges, principles=principles, data_dir=data_dir, rm_checkpoint=rm_checkpoint, judge_reason=judge_reason
+        )
+        provenance = load_principles(principles).provenance()
     return Task(
         dataset=dataset,
         solver=generate(),
-        scorer=[
-            *build_judges(
-                judges, principles=principles, data_dir=data_dir, rm_checkpoint=rm_checkpoint, judge_reason=judge_reason
-            ),
-            creativity(data_dir),
-        ],
+        scorer=[*judged, creativity(data_dir)],
         config=POLICY_CONFIG,
         version=TASK_VERSION,
-        metadata={"prompt_set": dataset.name, "prompt_count": len(dataset), **load_principles(principles).provenance()},
+        metadata={"prompt_set": dataset.name, "prompt_count": len(dataset), **provenance},
     )

@@ -17,6 +17,7 @@ from inspect_ai.scorer import Metric, SampleScore, Scorer, metric
 from inspect_ai.util import registry_info
 
 from harness.agreement import DEFAULT_RESAMPLES, DEFAULT_SEED, Estimate, agreement_figures, paired_difference
+from harness.errors import task_arguments
 from harness.judges.baselines import dev_length_threshold, length_judgement
 from harness.judges.registry import build_judges, parse_judge_names
 from harness.judges.reward_model import fit_threshold
@@ -71,14 +72,24 @@ def judge_agreement(
         resamples: Bootstrap resamples of the inline ``label_*`` intervals.
         judge_reason: The principle judge gives a reason with its verdict (default); False asks for the verdict
             word alone (fast).
+
+    Raises:
+        TaskArgumentError: An argument that cannot be used (unknown judge or split, missing or malformed
+            principles, missing data), in one line.
     """
-    rows = agreement_rows(split, data_dir, calibrate=calibrate)
-    names = parse_judge_names(judges)
-    if BASELINE not in names:
-        names.append(BASELINE)
-    scorers = build_judges(
-        names, principles=principles, data_dir=str(rows.root), rm_checkpoint=rm_checkpoint, judge_reason=judge_reason
-    )
+    with task_arguments():
+        rows = agreement_rows(split, data_dir, calibrate=calibrate)
+        names = parse_judge_names(judges)
+        if BASELINE not in names:
+            names.append(BASELINE)
+        scorers = build_judges(
+            names,
+            principles=principles,
+            data_dir=str(rows.root),
+            rm_checkpoint=rm_checkpoint,
+            judge_reason=judge_reason,
+        )
+        provenance = load_principles(principles).provenance()
     # The same dev fit as the length judge's own (deterministic), so the metric can pair every judge with it.
     length_threshold, _ = dev_length_threshold(rows.root)
     return Task(
@@ -92,7 +103,7 @@ def judge_agreement(
             "judges": names,
             "baseline": BASELINE,
             "data_dir": str(rows.root),
-            **load_principles(principles).provenance(),
+            **provenance,
         },
     )
 

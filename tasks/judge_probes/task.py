@@ -10,6 +10,7 @@ from collections import Counter
 
 from inspect_ai import Task, task
 
+from harness.errors import task_arguments
 from harness.principles import DEFAULT_PRINCIPLES
 from harness.probes import (
     PROBES,
@@ -55,12 +56,16 @@ def judge_probes(
         principles: Principles of the principle judge (bundled name or YAML path; its hash goes into the log).
         stability_runs: Judgements per greeting in the stability probe (different seeds).
         stability_temperature: Sampling temperature of the stability probe.
+
+    Raises:
+        TaskArgumentError: An argument that cannot be used (unknown judge or probe, missing data), in one line.
     """
-    names = parse_probes(probes)
-    settings = ProbeSettings(stability_runs=stability_runs, stability_temperature=stability_temperature, seed=seed)
-    options = ProbeJudgeOptions(defended=defended, principles=principles, data_dir=data_dir)
-    prepared = prepare_probe_judge(judge, options)  # fails fast on an unknown judge or impossible defenses
-    dataset = probe_dataset(names, n, settings, data_dir)
+    with task_arguments():
+        names = parse_probes(probes)
+        settings = ProbeSettings(stability_runs=stability_runs, stability_temperature=stability_temperature, seed=seed)
+        options = ProbeJudgeOptions(defended=defended, principles=principles, data_dir=data_dir)
+        prepared = prepare_probe_judge(judge, options)  # fails fast on an unknown judge or impossible defenses
+        dataset = probe_dataset(names, n, settings, data_dir)
     counts = Counter(sample.metadata["probe"] for sample in dataset if sample.metadata)
     return Task(
         dataset=dataset,

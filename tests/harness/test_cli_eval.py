@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import pytest
 
 from harness.cli import _with_prepared_rm
+from harness.errors import UserInputError
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def test_named_judges_and_given_checkpoints_are_kept(prepared: Path) -> None:
 def test_nothing_is_added_or_trained_when_not_prepared(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("trainers.prepared_rm.prepared_rm_checkpoint", lambda: None)
     assert _with_prepared_rm(None, None) == ("principle", None)
-    with pytest.raises(click.UsageError, match="prepare-rm"):
+    with pytest.raises(UserInputError, match="prepare-rm"):
         _with_prepared_rm("principle,rm", None)
 
 
@@ -51,3 +51,62 @@ def test_max_tokens_reaches_the_generation_config(tmp_path: Path) -> None:
     log = read_eval_log(info, header_only=True)
     assert log.plan.config.max_tokens == 7
     assert CliRunner().invoke(cli, [*args, "--max-tokens", "0"]).exit_code == 2
+
+
+BAD_YAML = "name: mine\nrules: [\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--principles", "missing.yaml"], "principles 'missing.yaml': no such file"),
+        (["--principles", "{bad}"], "bad.yaml:3:1: not valid YAML"),
+        (["--judges", "nope"], "unknown judges ['nope']"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    args: list[str], named: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from harness.cli import cli
+
+    monkeypatch.setattr("trainers.prepared_rm.prepared_rm_checkpoint", lambda: None)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD_YAML, encoding="utf-8")
+    args = [a.replace("{bad}", str(bad)) for a in args]
+    result = CliRunner().invoke(cli, ["eval", "--model", "null/constant", "--log-dir", str(tmp_path), *args])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [result.stderr.strip()] and result.stderr.startswith("Error: ")
+    assert named in result.stderr
+    assert not list(tmp_path.glob("*.eval"))
+
+
+def test_task_argument_errors_are_one_line_prerequisite_errors(tmp_path: Path) -> None:
+    """``inspect eval -T judges=nope`` prints a PrerequisiteError's message alone, without a traceback."""
+    from inspect_ai._util.error import PrerequisiteError
+
+    from harness.errors import TaskArgumentError
+    from tasks.greeting_generation import greeting_generation
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD_YAML, encoding="utf-8")
+    for options in ({"judges": "nope"}, {"principles": str(bad)}, {"principles": "missing.yaml"}, {"prompts": "x"}):
+        with pytest.raises(TaskArgumentError) as caught:
+            greeting_generation(prompts=options.pop("prompts", "bundled"), **options)
+        assert isinstance(caught.value, PrerequisiteError) and isinstance(caught.value, ValueError)
+        assert "\n" not in caught.value.message
+
+
+def test_the_default_seed_is_set_recorded_and_shown(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from inspect_ai.log import list_eval_logs, read_eval_log
+
+    from harness.cli import DEFAULT_SEED, cli
+
+    args = ["eval", "--model", "null/constant", "--judges", "constant", "--prompts", "bundled", "--limit", "1"]
+    result = CliRunner().invoke(cli, [*args, "--log-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    [info] = list_eval_logs(str(tmp_path))
+    assert read_eval_log(info, header_only=True).plan.config.seed == DEFAULT_SEED
+    assert f"seed {DEFAULT_SEED}" in result.stdout

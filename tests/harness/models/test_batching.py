@@ -39,6 +39,14 @@ def test_batched_rows_equal_lone_rows(generator: BatchedGenerator) -> None:
     assert [g.output_tokens for g in together] == [g.output_tokens for g in alone]
 
 
+def test_seeded_sampled_rows_run_alone_and_seeded_greedy_rows_batch(generator: BatchedGenerator) -> None:
+    sampled = Settings(max_new_tokens=4, greedy=False, temperature=1.0, seed=42)
+    assert [g.batch_size for g in _run(generator, SIMILAR, sampled)] == [1] * len(SIMILAR)
+    assert [g.text for g in _run(generator, SIMILAR, sampled)] == [g.text for g in _run(generator, SIMILAR, sampled)]
+    greedy = Settings(max_new_tokens=4, seed=42)  # a run's seed reaches its greedy judges too
+    assert [g.batch_size for g in _run(generator, SIMILAR, greedy)] == [len(SIMILAR)] * len(SIMILAR)
+
+
 def test_each_row_reports_its_own_length_and_stop_reason(generator: BatchedGenerator) -> None:
     for row in _run(generator, PROMPTS, Settings(max_new_tokens=12, top_logprobs=3)):
         assert row.logprobs is not None

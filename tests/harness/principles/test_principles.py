@@ -47,3 +47,11 @@ def test_malformed_principles_name_the_field(tmp_path: Path, content: str, messa
 def test_unknown_name() -> None:
     with pytest.raises(FileNotFoundError, match="detector-v1"):
         load_principles("no-such-rules")
+
+
+def test_malformed_yaml_is_one_line_with_its_position(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: mine\nrules: [\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="not valid YAML") as caught:
+        load_principles(path)
+    assert str(caught.value).startswith(f"{path}:3:1: not valid YAML: ") and "\n" not in str(caught.value)
