@@ -13,7 +13,7 @@ Importing this module is cheap: torch, transformers and Inspect's hf provider lo
 
 from __future__ import annotations
 
-from inspect_ai.model import ModelAPI, modelapi
+from inspect_ai.model import ModelAPI, ModelInfo, modelapi, set_model_info
 
 from harness.models.embedded import DEFAULT_SPEC, QWEN_CODER_1_5B, SPECS, EmbeddedSpec, spec_named
 
@@ -70,6 +70,25 @@ def check_model_name(model_name: str) -> EmbeddedSpec:
             f"Unknown embedded model {f'{EMBEDDED_PROVIDER}/{bare}'!r}: the embedded provider serves {served}."
         )
     return spec
+
+
+CONTEXT_LENGTH = 32768
+"""Tokens of context of both embedded models (Qwen2.5-Coder 0.5B and 1.5B: ``max_position_embeddings``)."""
+
+
+def register_model_info() -> None:
+    """Tell Inspect what each embedded model is, so that Inspect never makes a model just to find out.
+
+    Inspect looks a model up by name when it reports usage; for a name its database lacks, it makes the model
+    through its provider (``get_model(name, api_key="__model_info_lookup__")``), which for an in-process model
+    loads the weights a second time (another ~2 GB for the 0.5B). Registered, the lookup ends at the name.
+    """
+    for spec in SPECS:
+        info = ModelInfo(organization="Qwen", model=spec.upstream, context_length=CONTEXT_LENGTH)
+        set_model_info(embedded_model_id(spec), info)
+
+
+register_model_info()
 
 
 @modelapi(name=EMBEDDED_PROVIDER)

@@ -1,0 +1,52 @@
+"""One eval makes the embedded judge once: Inspect's model-info lookup does not load its weights again."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from inspect_ai import eval as inspect_eval
+from inspect_ai.model import GenerateConfig, ModelAPI, ModelOutput, get_model_info
+from mocks import mock_output
+
+from harness.models.provider import EMBEDDED_MODEL, EMBEDDED_MODELS
+
+
+class CountingAPI(ModelAPI):
+    """Stands in for the embedded provider's class (no weights): counts how often it is made."""
+
+    made: list[str] = []
+
+    def __init__(self, model_name: str, base_url: str | None = None, api_key: str | None = None, **_: Any) -> None:
+        super().__init__(model_name, base_url, api_key, [], GenerateConfig())
+        CountingAPI.made.append(model_name)
+
+    async def generate(self, *_: Any, **__: Any) -> ModelOutput:
+        return mock_output(json.dumps({"verdict": "good", "reason": "温暖"}, ensure_ascii=False))
+
+
+@pytest.fixture
+def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    monkeypatch.setattr("harness.models.hf_api.EmbeddedHuggingFaceAPI", CountingAPI)
+    CountingAPI.made = []
+    return CountingAPI.made
+
+
+def test_model_info_of_embedded_models_needs_no_model(counting: list[str]) -> None:
+    for name in EMBEDDED_MODELS:
+        info = get_model_info(name)
+        assert info is not None and info.context_length
+    assert counting == []
+
+
+def test_a_judge_agreement_run_makes_the_embedded_judge_once(
+    counting: list[str], shared_data_dir: Path, tmp_path: Path
+) -> None:
+    from tasks.judge_agreement import judge_agreement
+
+    task = judge_agreement(judges="principle", data_dir=str(shared_data_dir))
+    [log] = inspect_eval(task, model_roles={"judge": EMBEDDED_MODEL}, limit=3, display="none", log_dir=str(tmp_path))
+    assert log.status == "success", log.error
+    assert counting == [EMBEDDED_MODEL.split("/", 1)[1]]
