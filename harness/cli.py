@@ -334,8 +334,8 @@ def model_tiny(dest: Path, kind: str, seed: int) -> None:
 @click.option("--seed", "bootstrap_seed", default=None, type=int, help="Bootstrap seed (default: the fixed one).")
 def judge_report(logs: tuple[Path, ...], out: Path, resamples: int, bootstrap_seed: int | None) -> None:
     """Reliability cards per judge from judge_agreement (and judge_probes) logs: LOGS are files or folders."""
-    from harness.agreement import DEFAULT_SEED
     from harness.report import fmt_estimate, write_judge_report
+    from harness.stats import DEFAULT_SEED
 
     try:
         report = write_judge_report(

@@ -3,30 +3,8 @@
 from __future__ import annotations
 
 from inspect_ai.scorer import Metric, SampleScore, metric
-from scipy.stats import binomtest
 
-CONFIDENCE = 0.95
-
-
-def wilson_interval(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """Wilson score interval for a proportion.
-
-    Chosen over the bootstrap for a single proportion: it is exact to compute, stays inside [0, 1] and
-    does not collapse to a zero-width interval when every sample is good (or bad), which a percentile
-    bootstrap does on small runs.
-
-    Args:
-        successes: Number of good verdicts.
-        trials: Number of scored samples; 0 gives (nan, nan).
-        confidence: Confidence level.
-
-    Returns:
-        (low, high).
-    """
-    if trials == 0:
-        return float("nan"), float("nan")
-    ci = binomtest(successes, trials).proportion_ci(confidence_level=confidence, method="wilson")
-    return float(ci.low), float(ci.high)
+from harness.stats import wilson_interval
 
 
 @metric

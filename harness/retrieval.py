@@ -8,7 +8,6 @@ and rank by exact cosine similarity with numpy.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -20,6 +19,7 @@ from typing import Protocol
 import numpy as np
 
 from harness.data import DataFiles, PreferencePair, load_preference_pairs, resolve_data_dir
+from harness.hashing import sha256_hex
 from harness.paths import cache_dir
 
 EMBEDDINGS_CACHE = "embeddings"
@@ -126,7 +126,7 @@ def make_encoder(spec: str = DEFAULT_ENCODER) -> Encoder:
 def embeddings_key(encoder_name: str, texts: Sequence[str]) -> str:
     """The cache key of a corpus matrix: SHA-256 over the encoder name and the texts, in order."""
     payload = json.dumps([encoder_name, list(texts)], ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return sha256_hex(payload)
 
 
 def embed_corpus(texts: Sequence[str], encoder: Encoder, *, cache: bool = True) -> np.ndarray:

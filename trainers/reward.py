@@ -376,13 +376,8 @@ def fit_threshold_with_progress(
         length rule with the memorisation split.
     """
     from harness.data import load_eval_set, split_eval_set
-    from harness.judges.reward_model import (
-        StoredThreshold,
-        fit_threshold,
-        rows_digest,
-        save_threshold,
-        threshold_accuracy,
-    )
+    from harness.judges.reward_model import StoredThreshold, rows_digest, save_threshold
+    from harness.stats import cut_accuracy, fit_threshold
 
     split = split_eval_set(load_eval_set(DataFiles(data_dir).eval_set))
     size, show = config.eval_batch_size, config.progress
@@ -403,7 +398,7 @@ def fit_threshold_with_progress(
             "device": model.device,
             "dtype": model.dtype,
         },
-        dev_accuracy=threshold_accuracy(dev_rewards, labels, cut),
+        dev_accuracy=cut_accuracy(dev_rewards, labels, cut),
         n=len(split.dev),
     )
     save_threshold(model.path, stored)

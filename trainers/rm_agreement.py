@@ -1,10 +1,10 @@
 """A reward model's thresholded verdicts on the eval set's test split, beside the length rule, and what it memorised.
 
 Both raters are fitted on the dev side of the split (:func:`harness.data.split_eval_set`) and measured on its test
-side: the reward model's cut by :func:`harness.judges.reward_model.fit_threshold`, the length rule's by
+side: the reward model's cut by :func:`harness.stats.fit_threshold`, the length rule's by
 :func:`harness.judges.baselines.fit_length_threshold`. Figures (accuracy, kappa, AUC of the raw score, ...) come
-from :func:`harness.agreement.agreement_figures` with 95% bootstrap intervals; the accuracy difference (RM minus
-length rule) has a paired bootstrap interval over the same rows (:func:`trainers.rm_eval.paired_difference_ci`).
+from :func:`harness.stats.agreement_figures` with 95% bootstrap intervals; the accuracy difference (RM minus
+length rule) has a paired bootstrap interval over the same rows (:func:`harness.stats.mean_difference_ci`).
 
 **Memorisation.** 989 of the 1,004 upstream good eval rows are verbatim RM-train chosen greetings, so a reward model
 can score well on them by recalling its training text. :func:`memorisation_split` groups the test rows by whether
@@ -116,7 +116,7 @@ class EvalSetReport:
         dev_accuracy: Its accuracy there.
         length_threshold: The length rule's cut (characters) fitted on the same dev rows.
         test_rows: Test rows measured.
-        rm: :func:`harness.agreement.agreement_figures` of the reward model (``to_dict``), AUC from raw rewards.
+        rm: :func:`harness.stats.agreement_figures` of the reward model (``to_dict``), AUC from raw rewards.
         length: The same for the length rule, AUC from lengths.
         accuracy_difference: RM minus length-rule accuracy on the test rows.
         accuracy_difference_ci: Its 95% paired bootstrap interval.
@@ -184,10 +184,9 @@ def eval_set_report(
     Raises:
         ValueError: Lengths disagree, dev holds one label only, or a reward is not finite.
     """
-    from harness.agreement import agreement_figures
     from harness.judges.baselines import fit_length_threshold
-    from harness.judges.reward_model import fit_threshold, threshold_accuracy
-    from trainers.rm_eval import paired_difference_ci
+    from harness.stats import agreement_figures, cut_accuracy, fit_threshold, mean_difference_ci
+    from trainers.rm_eval import BOOTSTRAP_SEED
 
     if len(dev) != len(dev_rewards) or len(test) != len(test_rewards):
         raise ValueError("one reward per row is needed")
@@ -208,7 +207,7 @@ def eval_set_report(
     length = agreement_figures(length_verdicts, labels, lengths, n_resamples=n_resamples)
     difference = (sum(rm_correct) - sum(length_correct)) / len(test) if test else math.nan
     ci = (
-        paired_difference_ci([float(c) for c in rm_correct], [float(c) for c in length_correct])
+        mean_difference_ci([float(c) for c in rm_correct], [float(c) for c in length_correct], seed=BOOTSTRAP_SEED)
         if test
         else (
             math.nan,
@@ -219,7 +218,7 @@ def eval_set_report(
     return EvalSetReport(
         threshold=cut,
         dev_rows=len(dev),
-        dev_accuracy=threshold_accuracy(list(dev_rewards), dev_labels, cut),
+        dev_accuracy=cut_accuracy(list(dev_rewards), dev_labels, cut),
         length_threshold=length_cut,
         test_rows=len(test),
         rm=rm.to_dict(),

@@ -17,7 +17,8 @@ Rules, exact and documented:
 - Length is :func:`harness.creativity.char_length`: characters (code points) of the stripped greeting.
 - The reward model is right on a pair when ``reward(chosen) > reward(rejected)``; a tie counts half.
 - Pick-the-longer is right when the chosen greeting is longer; a length tie counts half (a coin flip's expectation).
-- The difference's 95% interval is a paired percentile bootstrap (scipy, 2,000 resamples, fixed seed).
+- The difference's 95% interval is a paired percentile bootstrap (:func:`harness.stats.mean_difference_ci`, 2,000
+  resamples, fixed seed).
 
 Pure functions: no model, no torch. The trainer computes rewards with :class:`harness.judges.RewardModel` and hands
 them in.
@@ -40,9 +41,8 @@ SUBSETS = ("all", "chosen_not_longer", "similar_length")
 
 LENGTH_CONTROLLED = ("chosen_not_longer", "similar_length")
 
-BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0
-CONFIDENCE = 0.95
+"""Seed of the difference's bootstrap (:func:`harness.stats.mean_difference_ci`, 2,000 resamples, 95%)."""
 
 
 @dataclass(frozen=True)
@@ -205,6 +205,8 @@ def subset_figures(name: str, pairs: Sequence[ScoredPair]) -> SubsetFigures:
     length_ties = sum(p.chosen_chars == p.rejected_chars for p in pairs)
     if not pairs:
         return SubsetFigures(name, 0, None, None, None, None, None, rm_ties, length_ties)
+    from harness.stats import mean_difference_ci  # deferred: numpy and scipy.stats are slow to import
+
     rm = [p.rm_credit for p in pairs]
     longer = [p.longer_credit for p in pairs]
     rm_accuracy, longer_accuracy = sum(rm) / len(rm), sum(longer) / len(longer)
@@ -215,34 +217,11 @@ def subset_figures(name: str, pairs: Sequence[ScoredPair]) -> SubsetFigures:
         rm_accuracy=rm_accuracy,
         longer_accuracy=longer_accuracy,
         difference=difference,
-        difference_ci=paired_difference_ci(rm, longer),
+        difference_ci=mean_difference_ci(rm, longer, seed=BOOTSTRAP_SEED),
         rm_beats_longer=difference > 0,
         rm_ties=rm_ties,
         length_ties=length_ties,
     )
-
-
-def paired_difference_ci(first: Sequence[float], second: Sequence[float]) -> tuple[float, float]:
-    """95% percentile bootstrap interval of ``mean(first) - mean(second)``, resampling pairs (fixed seed).
-
-    A constant difference (every pair alike, or a single pair) gives a zero-width interval at that value.
-    """
-    differences = [a - b for a, b in zip(first, second, strict=True)]
-    mean = sum(differences) / len(differences)
-    if all(d == differences[0] for d in differences):
-        return (mean, mean)
-    import numpy as np
-    from scipy.stats import bootstrap
-
-    result = bootstrap(
-        (np.asarray(differences),),
-        np.mean,
-        n_resamples=BOOTSTRAP_RESAMPLES,
-        confidence_level=CONFIDENCE,
-        method="percentile",
-        rng=np.random.default_rng(BOOTSTRAP_SEED),
-    )
-    return (float(result.confidence_interval.low), float(result.confidence_interval.high))
 
 
 def _verdict(subsets: dict[str, SubsetFigures], learned: bool | None) -> str:

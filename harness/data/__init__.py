@@ -51,7 +51,6 @@ from harness.data.sources import (
     FetchProgress,
     fetch_upstream,
     resolve_data_dir,
-    sha256_file,
     upstream_base_url,
 )
 from harness.data.split import EvalSplit, split_eval_set
@@ -105,7 +104,6 @@ __all__ = [
     "policy_prompt",
     "read_records",
     "resolve_data_dir",
-    "sha256_file",
     "split_eval_set",
     "strip_policy_prefix",
     "upstream_base_url",

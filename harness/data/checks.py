@@ -183,23 +183,18 @@ def length_baseline(rows: Sequence[LabelledGreeting], threshold: int = LENGTH_TH
     total = len(good) + len(bad)
     if not total:
         return LengthBaseline(0, threshold, None, None, None, None, None)
-    true_pos = sum(length >= threshold for length in good)
-    true_neg = sum(length < threshold for length in bad)
-    accuracy = (true_pos + true_neg) / total
-    predicted_good = true_pos + (len(bad) - true_neg)
-    chance = (predicted_good * len(good) + (total - predicted_good) * len(bad)) / total**2
-    kappa = (accuracy - chance) / (1 - chance) if chance < 1 else None
-    auc = None
-    if good and bad:
-        from scipy.stats import mannwhitneyu  # deferred: scipy.stats takes most of a second to import
+    # Deferred: numpy and scipy.stats take most of a second to import, and the data layer is read without them.
+    from harness.stats import accuracy, cohen_kappa, roc_auc
 
-        auc = float(mannwhitneyu(good, bad).statistic) / (len(good) * len(bad))
+    lengths = [*good, *bad]
+    labels = [1] * len(good) + [0] * len(bad)
+    verdicts = [int(length >= threshold) for length in lengths]
     return LengthBaseline(
         rows=total,
         threshold=threshold,
         good_mean_chars=sum(good) / len(good) if good else None,
         bad_mean_chars=sum(bad) / len(bad) if bad else None,
-        accuracy=accuracy,
-        kappa=kappa,
-        auc=auc,
+        accuracy=accuracy(verdicts, labels),
+        kappa=cohen_kappa(verdicts, labels),
+        auc=roc_auc(lengths, labels),
     )

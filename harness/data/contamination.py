@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from harness.data.loaders import (
     load_sft_examples,
 )
 from harness.data.sources import DataFiles
+from harness.hashing import sha256_hex
 
 #: Every source an evaluation query is looked up in.
 SOURCES = ("sft", "rm_train", "rm_test", "grpo_train", "grpo_test")
@@ -150,7 +150,7 @@ class ContaminationIndex:
             ],
         }
         text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return sha256_hex(text)
 
 
 def index_contamination(

@@ -24,7 +24,8 @@ from harness.data.loaders import (
     load_random_queries,
     load_sft_examples,
 )
-from harness.data.sources import RANDOM_QUERIES_RELPATH, UPSTREAM_FILES, DataFiles, sha256_file
+from harness.data.sources import RANDOM_QUERIES_RELPATH, UPSTREAM_FILES, DataFiles
+from harness.hashing import sha256_file
 
 #: At most this many duplicate groups or conflicts are listed in the markdown (all are in ``to_dict``).
 MARKDOWN_LIST_LIMIT = 20

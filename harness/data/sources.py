@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from harness.data.errors import ChecksumError, DataError, FetchError
+from harness.hashing import sha256_file
 from harness.paths import cache_dir
 
 #: The paper's public repository on GitHub (owner/name).
@@ -80,15 +81,6 @@ class FetchProgress:
     status: Literal["present", "downloaded"]
     size: int
     path: Path
-
-
-def sha256_file(path: str | Path) -> str:
-    """Return the hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def fetch_upstream(

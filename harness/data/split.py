@@ -10,6 +10,7 @@ from typing import Any
 
 from harness.data.checks import match_key
 from harness.data.loaders import LabelledGreeting
+from harness.hashing import sha256_hex
 
 #: The default share of queries assigned to dev.
 DEFAULT_DEV_FRACTION = 0.3
@@ -73,7 +74,7 @@ def query_position(query: str, seed: str = DEFAULT_SEED) -> float:
 def split_digest(dev_lines: Sequence[int], test_lines: Sequence[int]) -> str:
     """Return the SHA-256 (hex) of ``{"dev": sorted lines, "test": sorted lines}`` as compact JSON."""
     canonical = json.dumps({"dev": sorted(dev_lines), "test": sorted(test_lines)}, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return sha256_hex(canonical)
 
 
 def split_eval_set(

@@ -18,6 +18,7 @@ from harness.data import DataFiles, LabelledGreeting, load_eval_set, resolve_dat
 from harness.data.checks import LENGTH_THRESHOLD
 from harness.judges.judgement import Judgement
 from harness.metrics import excellence_rate
+from harness.stats import fit_integer_threshold
 
 
 def length_judgement(response: str, threshold: int) -> Judgement:
@@ -28,10 +29,11 @@ def length_judgement(response: str, threshold: int) -> Judgement:
 
 
 def fit_length_threshold(rows: Sequence[LabelledGreeting]) -> int:
-    """The length cut-off that best reproduces the labels of ``rows``.
+    """The length cut-off that best reproduces the labels of ``rows`` (:func:`harness.stats.fit_integer_threshold`).
 
     Every observed length (and one past the longest) is tried; among equally accurate cut-offs the smallest
-    wins, so the result is deterministic.
+    wins, so the result is deterministic. Rows all good give the shortest length; rows all bad, one past the
+    longest.
 
     Args:
         rows: Labelled rows, normally the dev split. Must not be empty.
@@ -44,9 +46,7 @@ def fit_length_threshold(rows: Sequence[LabelledGreeting]) -> int:
     """
     if not rows:
         raise ValueError("cannot fit a length threshold on no rows")
-    lengths = [(char_length(r.response), r.label) for r in rows]
-    candidates = sorted({n for n, _ in lengths} | {max(n for n, _ in lengths) + 1})
-    return max(candidates, key=lambda t: (sum((n >= t) == (label == 1) for n, label in lengths), -t))
+    return fit_integer_threshold([char_length(r.response) for r in rows], [r.label for r in rows])
 
 
 def dev_length_threshold(data_dir: str | Path | None = None) -> tuple[int, dict[str, object]]:

@@ -41,8 +41,10 @@ from inspect_ai.solver import TaskState
 from inspect_ai.util import registry_info
 
 from harness.data import EvalSplit, LabelledGreeting, strip_policy_prefix
+from harness.hashing import sha256_file, sha256_hex
 from harness.judges.judgement import Judgement
 from harness.metrics import excellence_rate
+from harness.stats import cut_accuracy, fit_threshold
 
 if TYPE_CHECKING:
     import torch
@@ -221,67 +223,6 @@ def save_threshold(checkpoint: str | Path, stored: StoredThreshold) -> Path:
     return path
 
 
-def threshold_accuracy(rewards: Sequence[float], labels: Sequence[int], threshold: float) -> float:
-    """Accuracy of "good iff reward >= threshold" against 0/1 labels (nan for no rows)."""
-    if not rewards:
-        return math.nan
-    return sum((r >= threshold) == bool(y) for r, y in zip(rewards, labels, strict=True)) / len(rewards)
-
-
-def fit_threshold(rewards: Sequence[float], labels: Sequence[int]) -> float:
-    """Fit the reward cut that maximises accuracy of "good iff reward >= cut" on labelled rows.
-
-    The candidate cuts are every place the sorted distinct rewards can be split: the midpoint between each pair of
-    neighbouring distinct rewards (rows with equal rewards always fall on the same side), plus the two outer cuts,
-    "all good" (the smallest reward) and "all bad" (the next float above the largest reward). The cut with the
-    highest accuracy wins; among equally accurate cuts, the lowest wins.
-
-    Edge cases:
-        - Every row has one label: all good gives the smallest reward (everything at or above it is good); all bad
-          gives the next float above the largest reward. Such a cut separates nothing; fit on rows of both labels.
-        - Tied rewards with mixed labels cannot be split; the cut goes below or above the whole tie.
-        - A midpoint that rounds onto the lower neighbour (neighbours one float apart) becomes the upper one.
-
-    Args:
-        rewards: Raw rewards, one per row; all finite.
-        labels: 1 (good) or 0 (bad), one per row.
-
-    Returns:
-        The cut.
-
-    Raises:
-        ValueError: No rows, lengths differ, a label is not 0/1, or a reward is not finite.
-    """
-    if len(rewards) != len(labels):
-        raise ValueError(f"{len(rewards)} rewards but {len(labels)} labels")
-    if not rewards:
-        raise ValueError("cannot fit a threshold on no rows")
-    if any(y not in (0, 1) or isinstance(y, bool) for y in labels):
-        raise ValueError("labels must be the integers 0 and 1")
-    if not all(math.isfinite(r) for r in rewards):
-        raise ValueError("rewards must all be finite")
-    values = sorted(set(rewards))
-    good = dict.fromkeys(values, 0)
-    bad = dict.fromkeys(values, 0)
-    for reward, label in zip(rewards, labels, strict=True):
-        (good if label else bad)[reward] += 1
-    # Cut k puts values[k:] on the good side: correct = bad rows below the cut + good rows at or above it.
-    correct = sum(good.values())
-    best_k, best_correct = 0, correct
-    for k in range(1, len(values) + 1):
-        below = values[k - 1]
-        correct += bad[below] - good[below]
-        if correct > best_correct:
-            best_k, best_correct = k, correct
-    if best_k == 0:
-        return values[0]
-    if best_k == len(values):
-        return math.nextafter(values[-1], math.inf)
-    low, high = values[best_k - 1], values[best_k]
-    middle = (low + high) / 2
-    return middle if middle > low else high
-
-
 # ---- identity ---------------------------------------------------------------------------------------------------
 
 
@@ -325,7 +266,6 @@ def weight_files(checkpoint: str | Path) -> list[Path]:
     return files
 
 
-_CHUNK = 1 << 20
 _FILE_DIGESTS: dict[tuple[str, int, int], str] = {}
 _FILE_DIGESTS_LOCK = threading.Lock()
 
@@ -342,13 +282,10 @@ def cached_file_sha256(path: Path) -> str:
     with _FILE_DIGESTS_LOCK:
         if key in _FILE_DIGESTS:
             return _FILE_DIGESTS[key]
-    digest = hashlib.sha256()
-    with open(resolved, "rb") as handle:
-        for chunk in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(chunk)
+    digest = sha256_file(resolved)
     with _FILE_DIGESTS_LOCK:
-        _FILE_DIGESTS[key] = digest.hexdigest()
-    return _FILE_DIGESTS[key]
+        _FILE_DIGESTS[key] = digest
+    return digest
 
 
 def weights_sha256(checkpoint: str | Path) -> str:
@@ -367,13 +304,13 @@ def weights_sha256(checkpoint: str | Path) -> str:
 
 def _identity(path: Path, threshold_bytes: bytes | None, threshold: float | None) -> RewardModelIdentity:
     weights = weights_sha256(path)
-    file_sha = None if threshold_bytes is None else hashlib.sha256(threshold_bytes).hexdigest()
+    file_sha = None if threshold_bytes is None else sha256_hex(threshold_bytes)
     # An explicit cut replaces the file's: the verdicts depend on the cut used, so that is what is hashed.
     if threshold is None:
         cut = f"threshold-file {file_sha or 'none'}"
     else:
         cut = f"threshold-argument {float(threshold).hex()}"
-    combined = hashlib.sha256(f"{IDENTITY_VERSION}\nweights {weights}\n{cut}\n".encode()).hexdigest()
+    combined = sha256_hex(f"{IDENTITY_VERSION}\nweights {weights}\n{cut}\n")
     return RewardModelIdentity(combined, weights, file_sha, "stored" if threshold is None else "argument")
 
 
@@ -889,7 +826,7 @@ async def reward_judgements(
 def rows_digest(rows: Sequence[LabelledGreeting]) -> str:
     """SHA-256 (hex) of the rows' (query, response, label) in order, as compact JSON: which rows a fit saw."""
     content = [[row.query, row.response, row.label] for row in rows]
-    return hashlib.sha256(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+    return sha256_hex(json.dumps(content, ensure_ascii=False, separators=(",", ":")))
 
 
 def fit_and_save_threshold(
@@ -900,7 +837,7 @@ def fit_and_save_threshold(
     device: str | None = None,
     dtype: str | None = None,
 ) -> StoredThreshold:
-    """Score labelled rows with a checkpoint, fit its threshold (:func:`fit_threshold`) and store it beside it.
+    """Score labelled rows with a checkpoint, fit its threshold (:func:`harness.stats.fit_threshold`), store it.
 
     Given an :class:`~harness.data.EvalSplit`, fits on its dev side and records the split's provenance; given
     rows, records their count and digest. Either way ``fit_on`` also records the rows' digest, the device and the
@@ -940,7 +877,7 @@ def fit_and_save_threshold(
             "device": model.device,
             "dtype": model.dtype,
         },
-        dev_accuracy=threshold_accuracy(rewards, labels, cut),
+        dev_accuracy=cut_accuracy(rewards, labels, cut),
         n=len(fit_rows),
     )
     save_threshold(model.path, stored)

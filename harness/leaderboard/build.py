@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.hashing import sha256_file
 from harness.leaderboard import DEFAULT_BENCHMARK, DEFAULT_ROOT
-from harness.leaderboard.logs import LogReadError, check_leaderboard_log, expand_log_paths, file_sha256, read_log
+from harness.leaderboard.logs import LogReadError, check_leaderboard_log, expand_log_paths, read_log
 from harness.leaderboard.submissions import Registry
 from harness.leaderboard.table import Leaderboard, tabulate
 
@@ -56,7 +57,7 @@ def build_leaderboard(
         intact, refused = registry.verified_paths()
         excluded += refused
         candidates += [(path, sha, "registry") for path, sha in intact]
-    candidates += [(path, file_sha256(path), "argument") for path in expand_log_paths(inputs.logs)]
+    candidates += [(path, sha256_file(path), "argument") for path in expand_log_paths(inputs.logs)]
     if not candidates and not excluded:
         raise ValueError(
             f"no logs: name log files or folders, or add logs to {inputs.folder / 'submissions.json'} "

@@ -24,6 +24,9 @@ from urllib.parse import unquote, urlparse
 
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log, read_eval_log_sample_summaries
 
+from harness.hashing import sha256_file
+from harness.stats import wilson_interval
+
 EXCELLENCE = "excellence_rate"
 """The judges' headline metric; a scorer that reports it is a judge column."""
 
@@ -44,9 +47,6 @@ the judges (and torch)."""
 
 TOLERANCE = 1e-9
 """How far a recomputed figure may sit from the logged one (both come from the same float arithmetic)."""
-
-_Z95 = 1.959963984540054
-"""Standard normal quantile for a two-sided 95% interval."""
 
 
 class LogReadError(Exception):
@@ -136,15 +136,6 @@ def _local_path(uri: str) -> Path:
     return Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(uri)
 
 
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, in hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def read_log(path: str | Path, full: bool = False, sha256: str | None = None) -> LogRecord:
     """Read a log's header and its samples.
 
@@ -161,7 +152,7 @@ def read_log(path: str | Path, full: bool = False, sha256: str | None = None) ->
     """
     path = Path(path)
     try:
-        sha = sha256 or file_sha256(path)
+        sha = sha256 or sha256_file(path)
         if full:
             log = read_eval_log(str(path))
             samples = [_view(s, s.output.completion if s.output else None) for s in (log.samples or [])]
@@ -502,18 +493,6 @@ def check_judges(log: EvalLog) -> list[str]:
     return []
 
 
-def wilson(successes: int, trials: int) -> tuple[float, float]:
-    """Wilson 95% interval in closed form (what ``harness.metrics.wilson_interval`` computes with scipy)."""
-    if trials == 0:
-        return math.nan, math.nan
-    p = successes / trials
-    z2 = _Z95 * _Z95
-    denominator = 1 + z2 / trials
-    centre = (p + z2 / (2 * trials)) / denominator
-    half = _Z95 * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 def judge_figures(samples: Sequence[SampleView], judge: str) -> dict[str, float]:
     """A judge's figures recomputed from sample scores: rate, 95% interval, scored and unscored counts.
 
@@ -531,7 +510,7 @@ def judge_figures(samples: Sequence[SampleView], judge: str) -> dict[str, float]
         reduced.append(sum(scored) / len(scored) if scored else math.nan)
     scored = [v for v in reduced if not math.isnan(v)]
     good = sum(1 for v in scored if v >= 0.5)
-    low, high = wilson(good, len(scored))
+    low, high = wilson_interval(good, len(scored))
     return {
         EXCELLENCE: good / len(scored) if scored else math.nan,
         f"{EXCELLENCE}_ci_low": low,

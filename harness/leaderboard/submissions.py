@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.hashing import sha256_file
 from harness.leaderboard.logs import (
     LogReadError,
     LogRecord,
     RunConfig,
     check_leaderboard_log,
     config_differences,
-    file_sha256,
     find_secrets,
     read_log,
     run_config,
@@ -114,7 +114,7 @@ class Registry:
             if not path.is_file():
                 refused.append({"log": entry["name"], "reason": f"registered log is missing ({entry['log']})"})
                 continue
-            sha = file_sha256(path)
+            sha = sha256_file(path)
             if sha != entry["sha256"]:
                 refused.append(
                     {
@@ -207,7 +207,7 @@ def add_log(path: str | Path, registry: Registry, copy: bool = True) -> tuple[di
             if target.exists():
                 raise Refused(path, [f"another log named {path.name} is already in {target_dir}"])
             shutil.copyfile(path, target)
-            if file_sha256(target) != record.sha256:
+            if sha256_file(target) != record.sha256:
                 target.unlink()
                 raise Refused(path, ["the log changed while it was being copied"])
         stored = target.resolve()

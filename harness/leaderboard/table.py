@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
@@ -41,6 +40,7 @@ from harness.leaderboard.logs import (
 )
 from harness.models.null import NULL_MODELS
 from harness.models.provider import EMBEDDED_MODEL
+from harness.slug import slug
 
 CREATIVITY_COLUMNS = CREATIVITY_FIGURES
 
@@ -152,7 +152,7 @@ def find_cards(cards_dir: str | Path | None, judges: Sequence[str], judge_model:
         return {}
     root = Path(cards_dir)
     folder = root / "cards" if (root / "cards").is_dir() else root
-    model_slug = _slug(judge_model) if judge_model else None
+    model_slug = slug(judge_model) if judge_model else None
     cards = {}
     for judge in judges:
         candidates = []
@@ -165,11 +165,6 @@ def find_cards(cards_dir: str | Path | None, judges: Sequence[str], judge_model:
         if found is not None:
             cards[judge] = found
     return cards
-
-
-def _slug(text: str) -> str:
-    """The report's file-name slug of a trait (``mockllm/judge`` -> ``mockllm-judge``)."""
-    return re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-") or "none"
 
 
 def default_rank_judge(judges: Sequence[str]) -> str | None:

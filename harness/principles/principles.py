@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from harness.hashing import sha256_hex
 
 DEFAULT_PRINCIPLES = "detector-v1"
 """Name of the bundled default: the paper's six initial detector rules, in our own words."""
@@ -104,7 +105,7 @@ def load_principles(name_or_path: str | Path = DEFAULT_PRINCIPLES) -> Principles
     ids = [r.id for r in rules]
     if len(set(ids)) != len(ids):
         raise ValueError(f"{path}: rule ids must be unique, got {ids}")
-    return Principles(name=name.strip(), rules=tuple(rules), sha256=hashlib.sha256(raw).hexdigest(), path=path)
+    return Principles(name=name.strip(), rules=tuple(rules), sha256=sha256_hex(raw), path=path)
 
 
 def _yaml_location(error: yaml.YAMLError) -> str:

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 
 from inspect_ai.scorer import Metric, SampleScore, metric
 
-from harness.metrics import wilson_interval
 from harness.probes.suite import PROBES
+from harness.stats import wilson_interval
 
 
 def _rate(prefix: str, flags: list[bool]) -> dict[str, float]:

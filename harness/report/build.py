@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.agreement import DEFAULT_RESAMPLES, DEFAULT_SEED
 from harness.report.cards import build_card, card_specs, plot_arrays
 from harness.report.logs import read_report_logs
 from harness.report.markdown import card_markdown, index_markdown
 from harness.report.plots import plot_length
 from harness.report.table import agreement_table
+from harness.stats import DEFAULT_RESAMPLES, DEFAULT_SEED
 
 DEFAULT_OUT = "reports"
 

@@ -7,7 +7,6 @@ any trait relevant to that judge, the most recent wins and the others are listed
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,20 +16,21 @@ import numpy as np
 import polars as pl
 from inspect_ai.log import EvalLog
 
-from harness.agreement import (
+from harness.judges.registry import JUDGES
+from harness.leaderboard.logs import checkpoint_identity
+from harness.report.logs import log_path, log_sha256
+from harness.report.table import LENGTH_SCORER, PROBE_SCORER, probe_defended, probe_judge
+from harness.slug import slug
+from harness.stats import (
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
     accuracy,
     agreement_figures,
+    fit_threshold,
     length_controlled,
     length_strata,
     paired_difference,
 )
-from harness.judges.registry import JUDGES
-from harness.judges.reward_model import fit_threshold
-from harness.leaderboard.logs import checkpoint_identity
-from harness.report.logs import log_path, log_sha256
-from harness.report.table import LENGTH_SCORER, PROBE_SCORER, probe_defended, probe_judge
 
 CARD_VERSION = 2
 """2: judge-minus-length-rule paired intervals, epochs clustered by sample id, P(good) calibration."""
@@ -110,10 +110,6 @@ def _rm_trait(log: EvalLog) -> str:
     return f"rm-{identity[:RM_IDENTITY_CHARS]}" if identity else f"unidentified-{log.eval.eval_id}"
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-") or "none"
-
-
 def card_specs(logs: Sequence[EvalLog]) -> list[CardSpec]:
     """One spec per judge and distinguishing run.
 
@@ -138,7 +134,7 @@ def card_specs(logs: Sequence[EvalLog]) -> list[CardSpec]:
         varying = [t for t in relevant if len({trait[t] for trait in traits}) > 1]
         groups: dict[str, list[EvalLog]] = defaultdict(list)
         for log, trait in zip(judge_logs, traits, strict=True):
-            key = "-".join([judge, *(_slug(trait[t]) for t in varying)])
+            key = "-".join([judge, *(slug(trait[t]) for t in varying)])
             groups[key].append(log)
         for key, group in groups.items():
             chosen = max(reversed(group), key=_sample_count)  # max keeps the first of equals: the latest

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
+
+from harness.hashing import sha256_file
 
 AGREEMENT_TASK = "greetbench/judge_agreement"
 """Task name of agreement logs (rows, verdicts, labels)."""
@@ -47,11 +48,7 @@ def log_sha256(log: EvalLog) -> str | None:
     path = log_path(log)
     if not path.is_file():
         return None
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return sha256_file(path)
 
 
 def _locations(paths: Iterable[str | Path]) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from harness.agreement import FIGURES
+from harness.stats import FIGURES
 
 SIGNIFICANCE = 0.05
 """The p-value below which a card says the verdict adds information over length."""

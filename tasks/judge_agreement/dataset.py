@@ -23,9 +23,9 @@ from harness.data import (
     load_eval_set,
     policy_prompt,
     resolve_data_dir,
-    sha256_file,
     split_eval_set,
 )
+from harness.hashing import sha256_file
 
 SplitName = Literal["test", "dev", "all"]
 """Which rows to evaluate: the test side of the split (default), the dev side, or every row."""

@@ -16,14 +16,20 @@ from inspect_ai import Task, task
 from inspect_ai.scorer import Metric, SampleScore, Scorer, metric
 from inspect_ai.util import registry_info
 
-from harness.agreement import DEFAULT_RESAMPLES, DEFAULT_SEED, Estimate, agreement_figures, paired_difference
 from harness.errors import task_arguments
 from harness.judges.baselines import dev_length_threshold, length_judgement
 from harness.judges.registry import build_judges, parse_judge_names
-from harness.judges.reward_model import fit_threshold
 from harness.principles import DEFAULT_PRINCIPLES, load_principles
 from harness.report.table import LENGTH_SCORER, REPORTED_KEY, p_good_of, score_of
 from harness.solvers import given_response
+from harness.stats import (
+    DEFAULT_RESAMPLES,
+    DEFAULT_SEED,
+    Estimate,
+    agreement_figures,
+    fit_threshold,
+    paired_difference,
+)
 from tasks.judge_agreement.dataset import SplitName, agreement_rows
 
 TASK_VERSION = 2
@@ -174,7 +180,7 @@ def label_agreement(judge: str = "", length_threshold: int | None = None, resamp
       :func:`harness.report.table.score_of`), ``label_auc``; each with ``_ci_low`` and ``_ci_high``; ``label_n``.
     - With ``length_threshold`` (not for the length rule itself): ``label_accuracy_minus_length``,
       ``label_kappa_minus_length`` (and ``label_auc_minus_length`` with a score), the judge minus the length rule
-      on the same rows and resamples (:func:`harness.agreement.paired_difference`), with intervals.
+      on the same rows and resamples (:func:`harness.stats.paired_difference`), with intervals.
     - When rows with ``split_side == "dev"`` carry P(good) (``judge_agreement(calibrate=True)``, or a dev/all
       split): ``label_calibration_threshold`` (the accuracy-maximising cut on those rows, as the reward model's
       threshold is fit), ``label_calibration_rows``, and the calibrated verdict's ``label_calibrated_accuracy``,

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from inspect_ai.dataset import MemoryDataset, Sample
 
-from harness.data import DataFiles, load_eval_set, resolve_data_dir, sha256_file
+from harness.data import DataFiles, load_eval_set, resolve_data_dir
+from harness.hashing import sha256_file
 from harness.probes import ProbeCase, ProbePool, ProbeSettings, build_probe_cases
 from harness.solvers import GIVEN_RESPONSE_KEY
 

@@ -32,14 +32,13 @@ from typing import Any
 
 from inspect_ai.model import Model, get_model
 
-from harness.agreement import agreement_figures
 from harness.creativity import char_length
 from harness.data import DataFiles, load_eval_set, resolve_data_dir, split_eval_set
 from harness.judges.baselines import dev_length_threshold
 from harness.judges.principle import judge_with_principles
-from harness.judges.reward_model import fit_threshold
 from harness.models import resolve_model_name
 from harness.principles import DEFAULT_PRINCIPLES, load_principles
+from harness.stats import agreement_figures, fit_threshold
 
 SEED = 0
 

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from harness.data import PreferencePair
-from trainers.rm_eval import ScoredPair, paired_difference_ci, pairwise_report
+from trainers.rm_eval import ScoredPair, pairwise_report
 
 # (chosen chars, rejected chars, chosen reward, rejected reward), with each pair's role in the figures.
 PAIRS = [
@@ -80,15 +80,6 @@ def test_lengths_are_stripped_characters() -> None:
     scored = ScoredPair.from_pair(pair, 0.25, 0.5)
     assert (scored.chosen_chars, scored.rejected_chars) == (5, 2)
     assert (scored.rm_credit, scored.longer_credit) == (0.0, 1.0)
-
-
-def test_difference_interval_brackets_the_difference() -> None:
-    rm = [1.0, 0.0, 1.0, 1.0, 0.5, 1.0, 0.0, 1.0]
-    longer = [0.0, 0.0, 1.0, 0.0, 0.5, 0.0, 1.0, 0.0]
-    low, high = paired_difference_ci(rm, longer)
-    assert low <= 0.375 <= high and low < high
-    assert paired_difference_ci(rm, longer) == (low, high)  # seeded: the same every time
-    assert paired_difference_ci([1.0], [0.0]) == (1.0, 1.0)
 
 
 def test_bad_input_is_refused() -> None:

@@ -19,9 +19,9 @@ from harness.data import (
     FetchProgress,
     fetch_upstream,
     resolve_data_dir,
-    sha256_file,
     upstream_base_url,
 )
+from harness.hashing import sha256_file
 
 CONTENT = {"a/one.json": b'[{"x": 1}]', "two.txt": "生日祝福\n".encode()}
 

@@ -1,4 +1,5 @@
-"""The reward-model judge on a tiny random reward model: batching, threshold fitting and storage, the scorer."""
+"""The reward-model judge on a tiny random reward model: batching, threshold storage, the scorer (the cut itself:
+tests/harness/stats/test_cuts.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import asyncio
 import json
 import math
 import os
-import random
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -34,7 +34,6 @@ from harness.judges.reward_model import (
     StoredThreshold,
     cached_file_sha256,
     fit_and_save_threshold,
-    fit_threshold,
     judgement_from_reward,
     read_threshold,
     reward_conversation,
@@ -43,7 +42,6 @@ from harness.judges.reward_model import (
     reward_model_identity,
     reward_model_judge,
     save_threshold,
-    threshold_accuracy,
     weight_files,
 )
 
@@ -180,62 +178,6 @@ def test_load_refuses_what_is_not_a_reward_model(tmp_path: Path, tiny_policy_dir
     (folder / "config.json").write_text(json.dumps({**config, "num_labels": 2}))
     with pytest.raises(RewardModelError, match="num_labels=1"):
         RewardModel.load(folder)
-
-
-# ---- threshold fitting -----------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("rewards", "labels", "expected"),
-    [
-        ([0.1, 0.4, 0.35, 0.8], [0, 1, 0, 1], 0.375),  # separable: midpoint of the neighbours across the gap
-        ([1.0, 2.0, 3.0, 4.0], [0, 1, 0, 1], 1.5),  # 1.5 and 3.5 both 3/4 right: the lowest wins
-        ([1.0, 1.0, 2.0], [0, 1, 1], 1.0),  # a mixed tie cannot be split: all good (2/3) beats nothing better
-        ([2.0, 2.0, 1.0], [0, 1, 0], 1.5),  # the tie goes whole to the good side
-        ([1.0, 2.0], [1, 0], 1.0),  # anti-correlated: all good and all bad tie at 1/2, the lowest wins
-        ([3.0, -1.0, 2.0], [1, 1, 1], -1.0),  # all good: the smallest reward
-        ([5.0], [1], 5.0),
-    ],
-)
-def test_fit_threshold_by_hand(rewards: list[float], labels: list[int], expected: float) -> None:
-    assert fit_threshold(rewards, labels) == expected
-
-
-def test_fit_threshold_all_bad_goes_just_above_the_largest() -> None:
-    cut = fit_threshold([3.0, -1.0, 2.0], [0, 0, 0])
-    assert cut == math.nextafter(3.0, math.inf)
-    assert threshold_accuracy([3.0, -1.0, 2.0], [0, 0, 0], cut) == 1.0
-
-
-def test_fit_threshold_between_adjacent_floats() -> None:
-    high = math.nextafter(1.0, math.inf)
-    cut = fit_threshold([1.0, high], [0, 1])
-    assert threshold_accuracy([1.0, high], [0, 1], cut) == 1.0
-
-
-def test_fit_threshold_matches_brute_force() -> None:
-    rng = random.Random(7)
-    for _ in range(200):
-        n = rng.randint(1, 12)
-        rewards = [rng.choice([-1.0, 0.0, 0.5, 1.0, 2.0, rng.uniform(-3, 3)]) for _ in range(n)]
-        labels = [rng.randint(0, 1) for _ in range(n)]
-        best = max(threshold_accuracy(rewards, labels, t) for t in [*rewards, math.inf])
-        assert threshold_accuracy(rewards, labels, fit_threshold(rewards, labels)) == best
-
-
-@pytest.mark.parametrize(
-    ("rewards", "labels", "message"),
-    [
-        ([], [], "no rows"),
-        ([1.0], [1, 0], "labels"),
-        ([1.0], [2], "0 and 1"),
-        ([1.0], [True], "0 and 1"),
-        ([math.nan], [1], "finite"),
-    ],
-)
-def test_fit_threshold_refuses_bad_input(rewards: list[float], labels: list[int], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        fit_threshold(rewards, labels)
 
 
 # ---- threshold storage -----------------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ import pytest
 from leaderboard_logs import MadeLogs
 
 from harness.leaderboard import BuildInputs, build_leaderboard
-from harness.leaderboard.length_control import length_controlled_rates
 from harness.leaderboard.render import to_json, validate_leaderboard
+from harness.stats import length_controlled_rates
 
 
 def _biased_judge(rng: random.Random, chars: int, skill: float) -> bool:

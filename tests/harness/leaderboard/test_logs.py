@@ -26,23 +26,14 @@ from harness.leaderboard.logs import (
     read_log,
     run_config,
     sanitize,
-    wilson,
 )
 from harness.leaderboard.table import CREATIVITY_COLUMNS
-from harness.metrics import wilson_interval
 from harness.principles import load_principles
 
 
 def test_constants_follow_the_judges_and_creativity_modules() -> None:
     assert set(BASELINE_JUDGES) == {JUDGES[name][0] for name in BASELINES}
     assert CREATIVITY_COLUMNS == CREATIVITY_FIGURES
-
-
-@pytest.mark.parametrize(("good", "n"), [(0, 1), (1, 1), (0, 6), (3, 6), (6, 6), (17, 40), (999, 1000)])
-def test_closed_form_wilson_matches_the_task_metric(good: int, n: int) -> None:
-    low, high = wilson(good, n)
-    want_low, want_high = wilson_interval(good, n)
-    assert math.isclose(low, want_low, abs_tol=1e-12) and math.isclose(high, want_high, abs_tol=1e-12)
 
 
 def test_summaries_and_full_samples_read_the_same(made_logs: MadeLogs) -> None:

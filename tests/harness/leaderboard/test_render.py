@@ -52,9 +52,9 @@ def test_json_is_schema_valid_with_provenance(written: dict[str, Path], made_log
     assert provenance["principles_sha256"] == [load_principles().sha256]
     assert {"judge": "mockllm/judge"} in provenance["judge_models"]
     hashes = {entry["log"]: entry["sha256"] for entry in provenance["logs"]}
-    from harness.leaderboard.logs import file_sha256
+    from harness.hashing import sha256_file
 
-    assert hashes[made_logs.main["null/echo"].name] == file_sha256(made_logs.main["null/echo"])
+    assert hashes[made_logs.main["null/echo"].name] == sha256_file(made_logs.main["null/echo"])
     main = data["groups"][0]
     assert main["id"] == "main" and main["primary"] and main["config"]["prompt_count"] == 6
     first = main["rows"][0]

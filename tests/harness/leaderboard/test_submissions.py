@@ -10,8 +10,8 @@ import pytest
 from inspect_ai.log import read_eval_log, write_eval_log
 from leaderboard_logs import MadeLogs, rewrite
 
+from harness.hashing import sha256_file
 from harness.leaderboard import BuildInputs, Refused, Registry, add_log, build_leaderboard
-from harness.leaderboard.logs import file_sha256
 
 
 def _registry(tmp_path: Path) -> Registry:
@@ -30,7 +30,7 @@ def test_first_log_sets_the_configuration_and_is_copied(made_logs: MadeLogs, tmp
     assert sets_config and registry.config is not None
     assert registry.config.judge_models == {"judge": "mockllm/judge"}
     assert entry["log"] == f"logs/{made_logs.main['mockllm/warm'].name}"
-    assert entry["sha256"] == file_sha256(registry.folder / entry["log"])
+    assert entry["sha256"] == sha256_file(registry.folder / entry["log"])
     assert entry["checks"][:2] == ["readable", "finished"]
     saved = json.loads((registry.folder / "submissions.json").read_text(encoding="utf-8"))
     assert saved["schema_version"] == 1 and saved["config"]["prompt_count"] == 6

@@ -14,9 +14,7 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalLog, EvalMetric, EvalScore, read_eval_log, write_eval_log
 from inspect_ai.model import get_model
 
-from harness.agreement import accuracy, agreement_figures, paired_difference
 from harness.cli import cli
-from harness.judges.reward_model import fit_threshold
 from harness.report import (
     ReportLogs,
     agreement_table,
@@ -30,6 +28,7 @@ from harness.report import (
 )
 from harness.report.markdown import fmt_difference
 from harness.report.table import score_of
+from harness.stats import accuracy, agreement_figures, fit_threshold, paired_difference
 from tasks.judge_agreement import judge_agreement
 
 RESAMPLES = 300

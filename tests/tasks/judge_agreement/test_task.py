@@ -12,9 +12,8 @@ from inspect_ai.log import EvalLog
 from inspect_ai.model import get_model
 from inspect_ai.scorer import SampleScore, Score
 
-from harness.agreement import accuracy
 from harness.data import DataFiles, build_contamination_index, load_eval_set, split_eval_set
-from harness.judges.reward_model import fit_threshold
+from harness.stats import accuracy, fit_threshold
 from tasks.judge_agreement import judge_agreement
 from tasks.judge_agreement.dataset import agreement_rows
 from tasks.judge_agreement.task import label_agreement

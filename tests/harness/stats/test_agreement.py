@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from harness.agreement import (
+from harness.stats import (
     MAX_UNDEFINED_SHARE,
     accuracy,
     agreement_figures,
