@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,3 +84,24 @@ def tiny_bad_judge_dir(tiny_policy_dir: Path, tmp_path_factory: pytest.TempPathF
 
 JUDGED_PAIRS = (("妈妈生日", "祝妈妈生日快乐，身体健康！"), ("同事升职", "恭喜"), ("朋友结婚", "新婚快乐，白头偕老。"))
 """(request, greeting) pairs the tiny judge of :func:`tiny_bad_judge_dir` is taught on and tested with."""
+
+
+@pytest.fixture
+def offline_metric_gates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let pytest-inspect-evals' metric gates (``run_metrics``, ``assert_agreeing_epochs_change_nothing``) run offline.
+
+    Their evals name a bare ``mockllm/model``, whose outputs carry no usage, so Inspect would count tokens with
+    tiktoken, which downloads its encoding. This gives those evals a mockllm model whose every output has usage set.
+    """
+    import pytest_inspect_evals.metrics as gates
+    from inspect_ai.model import get_model
+    from mocks import mock_output
+
+    plugin_eval = gates.inspect_eval
+
+    def offline_eval(*args: Any, model: Any = None, **kwargs: Any) -> Any:
+        if isinstance(model, str) and model.startswith("mockllm/"):
+            model = get_model(model, custom_outputs=lambda *_: mock_output("-"), memoize=False)
+        return plugin_eval(*args, model=model, **kwargs)
+
+    monkeypatch.setattr(gates, "inspect_eval", offline_eval)
