@@ -45,7 +45,7 @@ def _build_options(command):  # noqa: ANN001, ANN202 (a click decorator stack)
                 "--cards",
                 type=click.Path(exists=True, file_okay=False, path_type=Path),
                 help="Folder of judge reliability cards (<judge>.md, from `greetbench judge-report`); linked when "
-                "present.",
+                "present. Without it, the cards the existing board links are kept.",
             ),
             click.option(
                 "--rank-by",
@@ -96,6 +96,8 @@ def build(
     from harness.leaderboard.render import write_leaderboard
 
     target = out or root / benchmark
+    if cards is None:
+        board = _keep_cards(board, target)
     paths = write_leaderboard(board, target, sample_limit=samples)
     _report(board)
     click.echo(f"wrote {', '.join(str(p) for p in paths.values())}")
@@ -171,6 +173,8 @@ def publish(
     from harness.leaderboard.render import write_leaderboard
 
     board = _build(logs, benchmark, root, registry, cards, rank_by)
+    if cards is None:
+        board = _keep_cards(board, root / benchmark)
     out.mkdir(parents=True, exist_ok=True)
     if any(board.cards.values()):
         card_dir = out / "cards"
@@ -205,6 +209,17 @@ def _build(logs: tuple[Path, ...], benchmark: str, root: Path, registry: bool, c
         )
     except ValueError as error:
         raise click.UsageError(str(error)) from error
+
+
+def _keep_cards(board, board_dir: Path):  # noqa: ANN001, ANN202 (a Leaderboard; its module loads lazily)
+    """The board with the card links of the existing board in ``board_dir`` (a build without ``--cards``)."""
+    from harness.leaderboard.linked_cards import linked_cards
+
+    kept = linked_cards(board_dir, board.groups)
+    count = sum(len(cards) for cards in kept.values())
+    if count:
+        click.echo(f"kept {count} card link(s) of {board_dir / 'leaderboard.json'} (--cards DIR replaces them)")
+    return dataclasses.replace(board, cards=kept)
 
 
 def _bundle(board, target: Path) -> None:  # noqa: ANN001

@@ -84,3 +84,25 @@ def test_publish_with_cards_and_bundled_logs(made_logs: MadeLogs, tmp_path: Path
     page = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="cards/principle_judge.md"' in page and 'href="logs/index.html"' in page
     assert (site / ".nojekyll").exists()
+
+
+def test_build_without_cards_keeps_the_boards_card_links(made_logs: MadeLogs, tmp_path: Path) -> None:
+    cards = tmp_path / "report" / "cards"
+    cards.mkdir(parents=True)
+    (cards / "principle_judge.md").write_text("# principle_judge\n", encoding="utf-8")
+    board = tmp_path / "board"
+
+    def principle_card() -> str | None:
+        data = json.loads((board / "leaderboard.json").read_text(encoding="utf-8"))
+        return next(j["card"] for j in data["groups"][0]["judges"] if j["name"] == "principle_judge")
+
+    first = _run("build", made_logs.main_dir, "--no-registry", "--out", board, "--cards", tmp_path / "report")
+    assert first.exit_code == 0, first.output
+    assert principle_card() == "../report/cards/principle_judge.md"
+    again = _run("build", made_logs.main_dir, "--no-registry", "--out", board)
+    assert again.exit_code == 0, again.output
+    assert "kept 1 card link(s)" in again.stdout and principle_card() == "../report/cards/principle_judge.md"
+    assert 'href="../report/cards/principle_judge.md"' in (board / "index.html").read_text(encoding="utf-8")
+    (cards / "principle_judge.md").unlink()  # a card that is gone is not linked
+    assert _run("build", made_logs.main_dir, "--no-registry", "--out", board).exit_code == 0
+    assert principle_card() is None
