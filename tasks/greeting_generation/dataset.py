@@ -7,7 +7,7 @@ from typing import Literal, get_args
 
 from inspect_ai.dataset import MemoryDataset, Sample
 
-from harness.data import (
+from harness.data import (  # inspect-evals-lint: ignore[IECQ004] -- harness is greetbench's own package
     DataFiles,
     GreetingRequest,
     load_bundled_requests,

@@ -12,7 +12,9 @@ from typing import Any, Literal
 
 from inspect_ai.dataset import MemoryDataset, Sample
 
-from harness.creativity import char_length
+from harness.creativity import (  # inspect-evals-lint: ignore[IECQ004] -- harness is greetbench's own package
+    char_length,
+)
 from harness.data import (
     TRAINING_SOURCES,
     ContaminationIndex,

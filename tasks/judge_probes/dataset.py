@@ -6,7 +6,11 @@ from pathlib import Path
 
 from inspect_ai.dataset import MemoryDataset, Sample
 
-from harness.data import DataFiles, load_eval_set, resolve_data_dir
+from harness.data import (  # inspect-evals-lint: ignore[IECQ004] -- harness is greetbench's own package
+    DataFiles,
+    load_eval_set,
+    resolve_data_dir,
+)
 from harness.hashing import sha256_file
 from harness.probes import ProbeCase, ProbePool, ProbeSettings, build_probe_cases
 from harness.solvers import GIVEN_RESPONSE_KEY
