@@ -182,7 +182,7 @@ def ensure_prepared_rm(
 @contextlib.contextmanager
 def _exclusive_lock(path: Path, log: Callable[[str], None]) -> Iterator[None]:
     """Hold an exclusive ``flock`` on ``path``; say so when another process holds it first."""
-    with open(path, "a+") as handle:
+    with open(path, "a+", encoding="utf-8") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -384,7 +384,7 @@ def is_complete(folder: Path, spec: EmbeddedSpec = DEFAULT_SPEC) -> bool:
 @contextlib.contextmanager
 def _exclusive_lock(path: Path, spec: EmbeddedSpec, progress: bool) -> Iterator[None]:
     """Hold an exclusive ``fcntl.flock`` on ``path`` for the duration of the block (waiting if needed)."""
-    with path.open("a") as handle:
+    with path.open("a", encoding="utf-8") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
