@@ -29,6 +29,7 @@ import polars as pl
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
+from harness.leaderboard.chart import interval_chart
 from harness.leaderboard.length_control import LC_SUFFIX
 from harness.leaderboard.logs import BASELINE_JUDGES, CREATIVITY, EXCELLENCE, SampleView
 from harness.leaderboard.table import CREATIVITY_COLUMNS, Group, Leaderboard
@@ -53,6 +54,9 @@ CREATIVITY_LABELS = {
 }
 
 KIND_LABELS = {"null": "null model", "reference": "reference", "submission": ""}
+
+HTML_HASH_CHARS = 8
+"""Characters of a log's SHA-256 in the page's table (its file name is the cell's tooltip): the table fits 1400 px."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -380,7 +384,8 @@ def to_html(
     sample_limit: int | None = None,
     viewer: str | None = None,
 ) -> str:
-    """The static page: sortable tables per group and a per-run sample browser.
+    """The static page: per group a dot-and-interval chart per judge (inline SVG) above a sortable table, and a
+    per-run sample browser.
 
     Args:
         board: The leaderboard.
@@ -427,8 +432,7 @@ def _html_group(board: Leaderboard, group: Group, out_dir: str | Path | None) ->
     creativity = [c for c in CREATIVITY_COLUMNS if c in board.table.columns]
     columns = [
         {"label": "rank", "type": "num"},
-        {"label": "model", "type": "text"},
-        {"label": "kind", "type": "text"},
+        {"label": "model", "type": "text", "title": "model (its kind: null model, reference or a submission)"},
     ]
     controlled = lc_judges(board, group)
     for judge in group.judges:
@@ -452,9 +456,10 @@ def _html_group(board: Leaderboard, group: Group, out_dir: str | Path | None) ->
                 }
             )
     columns += [{"label": CREATIVITY_LABELS[c], "type": "num"} for c in creativity]
-    columns += [{"label": "samples", "type": "num"}, {"label": "log", "type": "text"}]
+    columns += [{"label": "n", "type": "num", "title": "samples"}, {"label": "log", "type": "text"}]
     rows = []
-    for row in board.group_rows(group).iter_rows(named=True):
+    table_rows = list(board.group_rows(group).iter_rows(named=True))
+    for row in table_rows:
         cells = [
             {"text": fmt(row["rank"]), "sort": _sort_value(row["rank"]), "cls": "num"},
             {
@@ -463,8 +468,8 @@ def _html_group(board: Leaderboard, group: Group, out_dir: str | Path | None) ->
                 "cls": "model",
                 "href": f"#samples-{row['row']}",
                 "title": f"model args {row['model_args']}; generation {row['generate_config']}",
+                "note": KIND_LABELS[row["kind"]],
             },
-            {"text": KIND_LABELS[row["kind"]], "sort": row["kind"], "cls": "kind"},
         ]
         for judge in group.judges:
             rate, ci = rate_text(row, judge)
@@ -488,7 +493,7 @@ def _html_group(board: Leaderboard, group: Group, out_dir: str | Path | None) ->
         ]
         cells += [
             {"text": fmt(row["samples"]), "sort": _sort_value(row["samples"]), "cls": "num"},
-            {"text": row["log_sha256"][:12], "sort": row["log"], "cls": "hash", "title": row["log"]},
+            {"text": row["log_sha256"][:HTML_HASH_CHARS], "sort": row["log"], "cls": "hash", "title": row["log"]},
         ]
         rows.append({"kind": row["kind"], "cells": cells})
     return {
@@ -499,6 +504,7 @@ def _html_group(board: Leaderboard, group: Group, out_dir: str | Path | None) ->
         "ranked_by": group.ranked_by,
         "columns": columns,
         "rows": rows,
+        "charts": [chart for judge in group.judges if (chart := interval_chart(judge, table_rows))],
     }
 
 

@@ -4,8 +4,8 @@ judge) wrote executes.
 How the DOM dump proves it: the page's own script marks ``<html data-rendered="yes">`` when it has run; every hostile
 payload (in greetings, judge reasons and a model name) would mark ``<html data-pwned=...>`` if it ran. A control
 page that embeds the same payload unescaped shows the canary fires, so its absence on the leaderboard means
-something. Chromium comes from the Debian packages ``chromium`` and ``chromium-driver`` (installed by ``.ci/run``);
-the tests skip, saying so, only where it is absent.
+something. Chromium comes from the Debian package ``chromium`` (installed by ``.ci/run``; no driver is needed: the
+tests run it headless and read its DOM dump); the tests skip, saying so, only where it is absent.
 """
 
 from __future__ import annotations
@@ -27,8 +27,7 @@ CHROMIUM = next(
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
-    reason="headless Chromium is not installed (Debian: apt-get install -y chromium chromium-driver); "
-    "the browser test cannot run here",
+    reason="headless Chromium is not installed (Debian: apt-get install -y chromium); the browser test cannot run here",
 )
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking")
@@ -108,8 +107,11 @@ headers[1].click();
 document.documentElement.setAttribute("data-by-model", order(1));
 headers[1].click();
 document.documentElement.setAttribute("data-by-model-desc", order(1));
-headers[3].click();
-document.documentElement.setAttribute("data-by-principle", order(3));
+var principle = Array.prototype.findIndex.call(headers, function (h) {
+  return h.textContent.indexOf("principle_judge") === 0;
+});
+headers[principle].click();
+document.documentElement.setAttribute("data-by-principle", order(principle));
 </script></body>"""
     text = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page.read_text(encoding="utf-8"))
     probed = tmp_path / "probed.html"
