@@ -13,6 +13,7 @@ from harness.report.cards import build_card, card_specs, plot_arrays
 from harness.report.logs import read_report_logs
 from harness.report.markdown import card_markdown, index_markdown
 from harness.report.plots import plot_length
+from harness.report.relative import RELATIVE_TO, relative_path, relative_paths
 from harness.report.table import agreement_table
 from harness.stats import DEFAULT_RESAMPLES, DEFAULT_SEED
 
@@ -61,7 +62,8 @@ def write_judge_report(
     Args:
         logs: Log files and folders (searched recursively); only ``greetbench/judge_agreement`` and
             ``greetbench/judge_probes`` logs are used, others are listed as skipped.
-        out: The report folder (created; existing cards of the same names are replaced).
+        out: The report folder (created; existing cards of the same names are replaced). Every path a card or the
+            index names (logs, data folder, checkpoints) is written relative to it.
         n_resamples: Bootstrap resamples per slice.
         seed: Bootstrap seed.
 
@@ -83,6 +85,8 @@ def write_judge_report(
     cards, files = [], []
     for spec in card_specs(found.agreement):
         card = _json_ready(build_card(spec, table, found.probes, n_resamples=n_resamples, seed=seed))
+        card = relative_paths(card, out)
+        card["provenance"]["paths_relative_to"] = RELATIVE_TO
         json_path = cards_dir / f"{spec.key}.json"
         json_path.write_text(json.dumps(card, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
         md_path = cards_dir / f"{spec.key}.md"
@@ -101,6 +105,7 @@ def write_judge_report(
         cards.append(card)
         files += [md_path, json_path, png]
     index = out / "index.md"
-    index.write_text(index_markdown(cards, found.skipped), encoding="utf-8")
+    skipped = tuple((relative_path(location, out), why) for location, why in found.skipped)
+    index.write_text(index_markdown(cards, skipped), encoding="utf-8")
     files.append(index)
-    return JudgeReport(out, index, tuple(cards), tuple(files), found.skipped)
+    return JudgeReport(out, index, tuple(cards), tuple(files), skipped)

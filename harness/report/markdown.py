@@ -328,6 +328,8 @@ def _provenance(card: dict[str, Any]) -> list[str]:
         lines.append(f"- probe log ({side}) `{probe['path']}` (sha256 `{probe['sha256']}`)")
     for old in card["provenance"]["superseded_logs"]:
         lines.append(f"- not used (an older run of the same judge and traits): `{old}`")
+    if card["provenance"].get("paths_relative_to"):
+        lines.append(f"- paths are relative to {card['provenance']['paths_relative_to']}")
     lines.append(
         f"- intervals: {boot['method']} bootstrap, {boot['resamples']:,} paired resamples, seed {boot['seed']}; "
         f"no interval when over {boot['max_undefined_share']:.0%} of resamples leave a figure undefined"

@@ -199,6 +199,36 @@ def test_provenance(report, found: ReportLogs) -> None:
     assert provenance["baseline_score_metadata"]["fit_on"] == "dev"
 
 
+def test_paths_are_relative_to_the_report_folder(report, found: ReportLogs, logs: Path) -> None:
+    """A committed card names no folder of the machine that made it (issue 11)."""
+    import os
+
+    from harness.report.logs import log_path
+
+    [log] = found.agreement
+    card = _card(report, "principle_judge")
+    expected = Path(os.path.relpath(log_path(log), report.out.resolve())).as_posix()
+    assert card["provenance"]["log"]["path"] == expected and expected.startswith("../")
+    assert card["provenance"]["paths_relative_to"] == "the report folder (judge-report --out)"
+    data_dir = card["provenance"]["log"]["task_args"]["data_dir"]
+    assert not os.path.isabs(data_dir) and (report.out / data_dir).resolve() == Path(log.eval.task_args["data_dir"])
+    roots = {str(logs.parent.parent), str(report.out.resolve().parent)}
+    for written in report.files:
+        if written.suffix in (".json", ".md"):
+            text = written.read_text(encoding="utf-8")
+            assert not any(root in text for root in roots), written
+    assert f"`{expected}`" in (report.out / "cards" / "principle_judge.md").read_text(encoding="utf-8")
+
+
+def test_relative_path_reads_file_urls_and_leaves_other_text() -> None:
+    from harness.report.relative import relative_path
+
+    assert relative_path("/a/b/logs/x.eval", "/a/b/report") == "../logs/x.eval"
+    assert relative_path("file:///a/b/logs/x%20y.eval", "/a/b/report") == "../logs/x y.eval"
+    for text in ("logs/x.eval", "hf/local", "a reason\n/with a line", ""):
+        assert relative_path(text, "/a/b/report") == text
+
+
 def test_tables(found: ReportLogs) -> None:
     table = agreement_table(found.agreement)
     assert table.height == 2 * len(found.agreement[0].samples)
