@@ -7,6 +7,8 @@ Imports torch, transformers and Inspect's hf provider at module top, so only
 from __future__ import annotations
 
 import contextvars
+import weakref
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -17,6 +19,7 @@ from inspect_ai.model import (
     GenerateConfig,
     Logprob,
     Logprobs,
+    ModelAPI,
     ModelOutput,
     ModelUsage,
     TopLogprob,
@@ -44,6 +47,26 @@ def default_device() -> str:
     return "cuda:0" if torch.cuda.is_available() else "cpu"
 
 
+@dataclass(eq=False)
+class LoadedModel:
+    """One load of an embedded model in this process, shared by every provider instance with the same arguments.
+
+    Inspect makes a provider instance per use of a model name (the model under test, each role bound to it, a
+    model-info lookup); without sharing, each would load the weights again (2 GB for the 0.5B in float32).
+
+    Attributes:
+        state: What ``HuggingFaceAPI.__init__`` set on the first instance (model, tokenizer, options).
+        batcher: The one batcher over these weights, so that their calls batch together and never run at once.
+    """
+
+    state: dict[str, Any]
+    batcher: BatchedGenerator | None = None
+
+
+_LOADED: weakref.WeakValueDictionary[str, LoadedModel] = weakref.WeakValueDictionary()
+"""Loads alive in this process by their model arguments; one goes when no instance holds it any more."""
+
+
 class EmbeddedHuggingFaceAPI(HuggingFaceAPI):
     """HuggingFaceAPI serving the embedded models (``embedded/qwen2.5-coder-0.5b-instruct`` and
     ``embedded/qwen2.5-coder-1.5b-instruct``) from their converted cache folders.
@@ -69,7 +92,8 @@ class EmbeddedHuggingFaceAPI(HuggingFaceAPI):
         config: GenerateConfig = GenerateConfig(),  # noqa: B008 (Inspect's own signature)
         **model_args: Any,
     ) -> None:
-        """Check the name, make sure the model is converted, then load it through HuggingFaceAPI.
+        """Check the name, make sure the model is converted, then load it through HuggingFaceAPI (once per process
+        for the same arguments: a second instance shares the first's :class:`LoadedModel`).
 
         Raises:
             ValueError: If ``model_name`` is not an embedded model's name; nothing is converted.
@@ -81,15 +105,22 @@ class EmbeddedHuggingFaceAPI(HuggingFaceAPI):
             model_args["model_path"] = str(ensure_embedded_model(spec=spec))
         model_args.setdefault("device", default_device())
         model_args.setdefault("dtype", CPU_DTYPE if model_args["device"] == "cpu" else GPU_DTYPE)
-        super().__init__(model_name, base_url=base_url, api_key=api_key, config=config, **model_args)
-        self._batcher: BatchedGenerator | None = None
+        key = repr(sorted((name, str(value)) for name, value in model_args.items()))
+        loaded = _LOADED.get(key)
+        if loaded is None:
+            super().__init__(model_name, base_url=base_url, api_key=api_key, config=config, **model_args)
+            loaded = _LOADED[key] = LoadedModel(state=dict(vars(self)))
+        else:  # the weights this process already holds: only the per-instance fields are set anew
+            vars(self).update(loaded.state)
+            ModelAPI.__init__(self, model_name, base_url, api_key, self.api_key_vars, config)
+        self._loaded = loaded
 
     @property
     def batcher(self) -> BatchedGenerator:
-        """The batcher over the loaded model (made on first use)."""
-        if self._batcher is None:
-            self._batcher = BatchedGenerator(self.model, self.tokenizer, max_batch=self.max_connections())
-        return self._batcher
+        """The batcher over the loaded model (made on first use, shared by every instance over these weights)."""
+        if self._loaded.batcher is None:
+            self._loaded.batcher = BatchedGenerator(self.model, self.tokenizer, max_batch=self.max_connections())
+        return self._loaded.batcher
 
     @property
     def do_sample(self) -> bool:

@@ -50,3 +50,26 @@ def test_a_judge_agreement_run_makes_the_embedded_judge_once(
     [log] = inspect_eval(task, model_roles={"judge": EMBEDDED_MODEL}, limit=3, display="none", log_dir=str(tmp_path))
     assert log.status == "success", log.error
     assert counting == [EMBEDDED_MODEL.split("/", 1)[1]]
+
+
+def test_instances_over_the_same_weights_share_one_load(tiny_policy_dir: Path) -> None:
+    import asyncio
+    import gc
+
+    from inspect_ai.model import ChatMessageUser
+
+    from harness.models import hf_api
+
+    name = EMBEDDED_MODEL.split("/", 1)[1]
+    policy = hf_api.EmbeddedHuggingFaceAPI(name, model_path=str(tiny_policy_dir), device="cpu")
+    judge = hf_api.EmbeddedHuggingFaceAPI(name, model_path=str(tiny_policy_dir), device="cpu", api_key="other")
+    assert judge.model is policy.model and judge.tokenizer is policy.tokenizer and judge.batcher is policy.batcher
+    assert judge.api_key == "other" and policy.api_key is None  # per-instance fields stay the instance's own
+    other = hf_api.EmbeddedHuggingFaceAPI(name, model_path=str(tiny_policy_dir), device="cpu", do_sample=False)
+    assert other.model is not policy.model  # other arguments: a load of its own
+    config = GenerateConfig(max_tokens=3, temperature=0.0)
+    output = asyncio.run(judge.generate([ChatMessageUser(content="你好")], [], "none", config))
+    assert output.usage is not None and output.usage.output_tokens <= 3
+    del policy, judge, other
+    gc.collect()
+    assert len(hf_api._LOADED) == 0  # the last instance gone, its load goes too
