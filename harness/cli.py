@@ -19,7 +19,7 @@ from trainers.commands import train
 DEFAULT_LIMIT = 5
 """Requests in a default run: about two minutes on two CPU cores with the embedded model."""
 
-DEFAULT_SEED = 42
+GENERATION_SEED = 42
 """Generation seed of a run that names none, so that a rerun reproduces its figures (the greetings board's too)."""
 
 DEFAULT_JUDGES = "principle"
@@ -79,7 +79,7 @@ cli.add_command(train)
 @click.option(
     "--seed",
     type=int,
-    default=DEFAULT_SEED,
+    default=GENERATION_SEED,
     show_default=True,
     help="Generation seed for policy and judge, recorded in the log: a rerun reproduces the figures.",
 )

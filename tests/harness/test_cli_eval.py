@@ -102,11 +102,11 @@ def test_the_default_seed_is_set_recorded_and_shown(tmp_path: Path) -> None:
     from click.testing import CliRunner
     from inspect_ai.log import list_eval_logs, read_eval_log
 
-    from harness.cli import DEFAULT_SEED, cli
+    from harness.cli import GENERATION_SEED, cli
 
     args = ["eval", "--model", "null/constant", "--judges", "constant", "--prompts", "bundled", "--limit", "1"]
     result = CliRunner().invoke(cli, [*args, "--log-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     [info] = list_eval_logs(str(tmp_path))
-    assert read_eval_log(info, header_only=True).plan.config.seed == DEFAULT_SEED
-    assert f"seed {DEFAULT_SEED}" in result.stdout
+    assert read_eval_log(info, header_only=True).plan.config.seed == GENERATION_SEED
+    assert f"seed {GENERATION_SEED}" in result.stdout
