@@ -2,9 +2,9 @@
 ``<output_dir>/logs``, and, when asked, the log registered on a leaderboard.
 
 Every policy trainer (SFT, GRPO) ends here, so a trained policy lands in the harness the same way whichever
-trainer made it. The policy runs through Inspect's ``hf`` provider (``hf/<folder>`` with ``model_path``); the
-``judge`` role is given only when an LLM judge (:data:`LLM_JUDGES`) is asked for, so a run with baseline judges
-loads no judge model.
+trainer made it. The policy runs through Inspect's ``hf`` provider (``hf/<run folder>`` with ``model_path``); the
+``judge`` role is given only when an LLM judge (:data:`harness.judge_names.LLM_JUDGES`) is asked for, so a run
+with baseline judges loads no judge model.
 """
 
 from __future__ import annotations
@@ -13,9 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
-
-LLM_JUDGES = ("principle", "debate", "panel")
-"""Judges that need the ``judge`` model role; the others (``length``, ``constant``, ``rm``) read no model."""
 
 EvalPrompts = Literal["auto", "bundled", "grpo-test"]
 
@@ -90,6 +87,7 @@ def evaluate_policy(
     """
     from inspect_ai import eval as inspect_eval
 
+    from harness.judge_names import LLM_JUDGES
     from harness.judges.registry import parse_judge_names
     from harness.models import EMBEDDED_MODEL, ensure_embedded_model, resolve_model_name
     from harness.results import scorer_summaries

@@ -7,14 +7,12 @@ from typing import Any
 
 from inspect_ai.scorer import Scorer
 
+from harness.judge_names import BASELINES, JUDGE_SCORERS, PANEL
 from harness.judges.baselines import constant_judge, length_judge
 from harness.judges.debate import debate_judge
 from harness.judges.panel import panel
 from harness.judges.principle import principle_judge
 from harness.judges.reward_model import reward_model_judge
-
-BASELINES = ("length", "constant")
-"""Judges that read no meaning: they stand beside the others and never sit on a panel."""
 
 
 def _rm(options: dict[str, Any]) -> Scorer:
@@ -25,13 +23,13 @@ def _rm(options: dict[str, Any]) -> Scorer:
 
 JUDGES: dict[str, tuple[str, Callable[[dict[str, Any]], Scorer]]] = {
     "principle": (
-        "principle_judge",
+        JUDGE_SCORERS["principle"],
         lambda o: principle_judge(principles=o["principles"], reason=o["judge_reason"]),
     ),
-    "debate": ("debate_judge", lambda o: debate_judge(data_dir=o["data_dir"])),
-    "rm": ("reward_model_judge", _rm),
-    "length": ("length_judge", lambda o: length_judge(data_dir=o["data_dir"])),
-    "constant": ("constant_judge", lambda o: constant_judge()),
+    "debate": (JUDGE_SCORERS["debate"], lambda o: debate_judge(data_dir=o["data_dir"])),
+    "rm": (JUDGE_SCORERS["rm"], _rm),
+    "length": (JUDGE_SCORERS["length"], lambda o: length_judge(data_dir=o["data_dir"])),
+    "constant": (JUDGE_SCORERS["constant"], lambda o: constant_judge()),
 }
 """Short name -> (scorer name in logs, factory over the run's options)."""
 
@@ -43,9 +41,9 @@ def parse_judge_names(judges: str | Sequence[str]) -> list[str]:
         ValueError: For an unknown name or a repeated one, listing the valid names.
     """
     names = [n.strip() for n in (judges.split(",") if isinstance(judges, str) else judges) if n.strip()]
-    unknown = [n for n in names if n not in JUDGES and n != "panel"]
+    unknown = [n for n in names if n not in JUDGES and n != PANEL]
     if unknown or not names:
-        raise ValueError(f"unknown judges {unknown or names}: choose from {', '.join([*JUDGES, 'panel'])}")
+        raise ValueError(f"unknown judges {unknown or names}: choose from {', '.join([*JUDGES, PANEL])}")
     if len(set(names)) != len(names):
         raise ValueError(f"judge listed twice in {names}")
     return names
@@ -81,8 +79,8 @@ def build_judges(
         "rm_checkpoint": rm_checkpoint,
         "judge_reason": judge_reason,
     }
-    scorers = [JUDGES[n][1](options) for n in names if n != "panel"]
-    if "panel" in names:
-        members = [JUDGES[n][0] for n in names if n != "panel" and n not in BASELINES]
+    scorers = [JUDGES[n][1](options) for n in names if n != PANEL]
+    if PANEL in names:
+        members = [JUDGES[n][0] for n in names if n != PANEL and n not in BASELINES]
         scorers.append(panel(members))
     return scorers

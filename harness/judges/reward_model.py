@@ -42,6 +42,7 @@ from inspect_ai.util import registry_info
 
 from harness.data import EvalSplit, LabelledGreeting, strip_policy_prefix
 from harness.hashing import sha256_file, sha256_hex
+from harness.judge_names import JUDGE_SCORERS, RM_IDENTITY
 from harness.judges.judgement import Judgement
 from harness.metrics import excellence_rate
 from harness.stats import cut_accuracy, fit_threshold
@@ -71,7 +72,7 @@ WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 NOT_WEIGHTS = frozenset({"training_args.bin", "optimizer.pt", "scheduler.pt", "scaler.pt", "rng_state.pth"})
 """Trainer state that shares the weight endings but never changes a reward (and holds paths and timestamps)."""
 
-IDENTITY_KEYS = ("rm_sha256", "rm_weights_sha256", "rm_threshold_sha256")
+IDENTITY_KEYS = (RM_IDENTITY, "rm_weights_sha256", "rm_threshold_sha256")
 """Metadata keys of :meth:`RewardModelIdentity.metadata`; ``rm_sha256`` is the judge's identity."""
 
 UNREADABLE_REASON = "grader_failed"
@@ -891,7 +892,7 @@ def fit_and_save_threshold(
 _IDENTITY_ATTR = "_greetbench_rm_identity"
 
 
-@scorer(metrics=[excellence_rate()], name="reward_model_judge")
+@scorer(metrics=[excellence_rate()], name=JUDGE_SCORERS["rm"])
 def _reward_model_judge(
     checkpoint: str,
     threshold: float | None = None,

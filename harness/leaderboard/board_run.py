@@ -13,7 +13,8 @@ from pathlib import Path
 
 from inspect_ai.log import read_eval_log
 
-from harness.leaderboard.submissions import Registry, expected_task_version
+from harness.judge_names import JUDGE_SCORERS, short_names
+from harness.leaderboard.submissions import Registry
 
 GREETING_TASK = "greetbench/greeting_generation"
 """The task whose runs a board ranks."""
@@ -57,8 +58,13 @@ class BoardRun:
     max_tokens: int | None
 
 
-def board_run(folder: str | Path) -> BoardRun:
+def board_run(folder: str | Path, task_version: int | str) -> BoardRun:
     """The settings of the board in ``folder`` (``leaderboards/<benchmark>``).
+
+    Args:
+        folder: The board's folder.
+        task_version: The version of greeting_generation that would run (the caller knows the task; the
+            library does not import it).
 
     Raises:
         BoardError: The board has no configuration yet, or one that ``greetbench eval`` cannot run.
@@ -72,9 +78,8 @@ def board_run(folder: str | Path) -> BoardRun:
     where = f"{registry.path}: config"
     if config.task != GREETING_TASK:
         raise BoardError(f"{where}.task is {config.task}; greetbench eval runs {GREETING_TASK}")
-    installed = expected_task_version(config.task)
-    if config.task_version != installed:
-        raise BoardError(f"{where}.task_version is {config.task_version}; this greetbench runs version {installed}")
+    if config.task_version != task_version:
+        raise BoardError(f"{where}.task_version is {config.task_version}; this greetbench runs version {task_version}")
     if config.prompt_set not in PROMPT_SETS:
         raise BoardError(f"{where}.prompt_set is {config.prompt_set!r}; greetbench eval runs {', '.join(PROMPT_SETS)}")
     roles = {k: v for k, v in config.judge_models.items() if not k.endswith(CHECKPOINT_SUFFIX)}
@@ -95,18 +100,14 @@ def board_run(folder: str | Path) -> BoardRun:
 
 
 def _short_name(scorer: str, where: str) -> str:
-    from harness.judges.registry import JUDGES
-
-    names = {logged: short for short, (logged, _) in JUDGES.items()} | {"panel": "panel"}
+    names = short_names()
     if scorer not in names:
         raise BoardError(f"{where}.judges names {scorer}, which is no greetbench judge")
     return names[scorer]
 
 
 def _rm_identity(judge_models: dict[str, str]) -> str | None:
-    from harness.judges.registry import JUDGES
-
-    value = judge_models.get(f"{JUDGES['rm'][0]}{CHECKPOINT_SUFFIX}")
+    value = judge_models.get(f"{JUDGE_SCORERS['rm']}{CHECKPOINT_SUFFIX}")
     return value.removeprefix("sha256:") if value else None
 
 

@@ -25,25 +25,15 @@ from urllib.parse import unquote, urlparse
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log, read_eval_log_sample_summaries
 
 from harness.hashing import sha256_file
+from harness.judge_names import RM_IDENTITY
 from harness.stats import wilson_interval
 
 EXCELLENCE = "excellence_rate"
 """The judges' headline metric; a scorer that reports it is a judge column."""
 
-PANEL = "panel"
-"""The panel scorer's name in logs (majority of the non-baseline judges)."""
-
-BASELINE_JUDGES = ("length_judge", "constant_judge")
-"""Judges that read no meaning (``harness.judges.registry.BASELINES``); kept here so that reading logs does not
-import the judges (and torch)."""
 
 CREATIVITY = "creativity"
 """The creativity scorer's name in logs."""
-
-RM_IDENTITY = "rm_sha256"
-"""Where a reward-model judge records its content identity (``harness.judges.reward_model.IDENTITY_KEYS[0]``):
-in its scorer's header metadata and in every score's metadata. Kept here so that reading logs does not import
-the judges (and torch)."""
 
 TOLERANCE = 1e-9
 """How far a recomputed figure may sit from the logged one (both come from the same float arithmetic)."""

@@ -29,9 +29,10 @@ import polars as pl
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
+from harness.judge_names import BASELINE_SCORERS
 from harness.leaderboard.chart import interval_chart
 from harness.leaderboard.length_control import LC_SUFFIX
-from harness.leaderboard.logs import BASELINE_JUDGES, CREATIVITY, EXCELLENCE, SampleView
+from harness.leaderboard.logs import CREATIVITY, EXCELLENCE, SampleView
 from harness.leaderboard.table import CREATIVITY_COLUMNS, Group, Leaderboard
 
 SCHEMA_VERSION = 1
@@ -141,7 +142,7 @@ def to_json(board: Leaderboard, out_dir: str | Path | None = None) -> dict[str, 
                 "ranked_by": group.ranked_by,
                 "config": group.config.as_dict(),
                 "judges": [
-                    {"name": j, "baseline": j in BASELINE_JUDGES, "card": _card_link(board, group, j, out_dir)}
+                    {"name": j, "baseline": j in BASELINE_SCORERS, "card": _card_link(board, group, j, out_dir)}
                     for j in group.judges
                 ],
                 "rows": rows,
@@ -308,7 +309,7 @@ def to_markdown(board: Leaderboard, out_dir: str | Path | None = None) -> str:
         controlled = lc_judges(board, group)
         for judge in group.judges:
             link = _card_link(board, group, judge, out_dir)
-            label = md(judge) + (" (baseline)" if judge in BASELINE_JUDGES else "")
+            label = md(judge) + (" (baseline)" if judge in BASELINE_SCORERS else "")
             headers.append(f"{label} [card]({quote(link)})" if link else label)
             if judge in controlled:
                 headers.append(f"{md(judge)} length-controlled")
@@ -436,7 +437,7 @@ def _html_group(board: Leaderboard, group: Group, out_dir: str | Path | None) ->
     ]
     controlled = lc_judges(board, group)
     for judge in group.judges:
-        baseline = judge in BASELINE_JUDGES
+        baseline = judge in BASELINE_SCORERS
         link = _card_link(board, group, judge, out_dir)
         columns.append(
             {

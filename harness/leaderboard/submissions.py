@@ -34,7 +34,7 @@ REGISTRY_SCHEMA_VERSION = 1
 LOGS_FOLDER = "logs"
 """Where ``add`` copies accepted logs, inside the benchmark folder."""
 
-CHECKS = ("readable", "finished", "samples", "judges", "consistent", "no_secrets", "task_version", "configuration")
+CHECKS = ("readable", "finished", "samples", "judges", "consistent", "no_secrets", "configuration")
 """What ``add`` checks, in order; the registry records the list for each accepted log."""
 
 
@@ -127,15 +127,6 @@ class Registry:
         return intact, refused
 
 
-def expected_task_version(task: str) -> int | str | None:
-    """The version the installed code gives a greetbench task, or None for a task it does not know."""
-    if task == "greetbench/greeting_generation":
-        from tasks.greeting_generation.task import TASK_VERSION
-
-        return TASK_VERSION
-    return None
-
-
 def current_principles_sha256(name: str | None) -> str | None:
     """The content hash of the bundled principles ``name`` as installed, or None when it is not a bundled name."""
     if not name:
@@ -157,9 +148,6 @@ def submission_problems(record: LogRecord, registry: Registry) -> list[str]:
             "(a leaderboard publishes its logs)"
         )
     config = run_config(record)
-    want_version = expected_task_version(config.task)
-    if want_version is not None and config.task_version != want_version:
-        problems.append(f"task version {config.task_version}, this greetbench runs version {want_version}")
     principles = (record.log.eval.metadata or {}).get("principles")
     installed = current_principles_sha256(principles)
     if installed is not None and config.principles_sha256 != installed:

@@ -25,12 +25,11 @@ from typing import Any
 import polars as pl
 
 from harness.creativity import CREATIVITY_FIGURES
+from harness.judge_names import BASELINE_SCORERS, PANEL
 from harness.leaderboard.length_control import LC_SUFFIX, add_length_controlled_columns
 from harness.leaderboard.logs import (
-    BASELINE_JUDGES,
     CREATIVITY,
     EXCELLENCE,
-    PANEL,
     LogRecord,
     RunConfig,
     SampleView,
@@ -171,7 +170,7 @@ def default_rank_judge(judges: Sequence[str]) -> str | None:
     """The judge a group is ranked by: the panel when there is one, else the first judge that reads meaning."""
     if PANEL in judges:
         return PANEL
-    return next((j for j in judges if j not in BASELINE_JUDGES), judges[0] if judges else None)
+    return next((j for j in judges if j not in BASELINE_SCORERS), judges[0] if judges else None)
 
 
 def tabulate(
@@ -439,7 +438,7 @@ def null_model_sanity(
             unchecked.append(group.id)
             continue
         for judge in group.judges:
-            baseline = judge in BASELINE_JUDGES
+            baseline = judge in BASELINE_SCORERS
             pairs = (
                 nulls.select(null_model="model", null_rate=judge)
                 .join(reals.select("model", rate=judge), how="cross")

@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 from inspect_ai.log import EvalLog
 
-from harness.judges.registry import JUDGES
+from harness.judge_names import JUDGE_SCORERS
 from harness.leaderboard.logs import checkpoint_identity
 from harness.report.logs import log_path, log_sha256
 from harness.report.table import LENGTH_SCORER, PROBE_SCORER, probe_defended, probe_judge
@@ -36,11 +36,11 @@ CARD_VERSION = 2
 """2: judge-minus-length-rule paired intervals, epochs clustered by sample id, P(good) calibration."""
 
 TRAITS_BY_JUDGE: dict[str, tuple[str, ...]] = {
-    JUDGES["length"][0]: ("split",),
-    JUDGES["constant"][0]: ("split",),
-    JUDGES["rm"][0]: ("split", "rm_checkpoint"),
-    JUDGES["principle"][0]: ("split", "judge_model", "principles", "judge_reason"),
-    JUDGES["debate"][0]: ("split", "judge_model"),
+    JUDGE_SCORERS["length"]: ("split",),
+    JUDGE_SCORERS["constant"]: ("split",),
+    JUDGE_SCORERS["rm"]: ("split", "rm_checkpoint"),
+    JUDGE_SCORERS["principle"]: ("split", "judge_model", "principles", "judge_reason"),
+    JUDGE_SCORERS["debate"]: ("split", "judge_model"),
     "panel": ("split", "judge_model", "principles", "rm_checkpoint"),
 }
 """Run traits that can change a judge's verdicts (others, such as the judge model for the length rule, cannot)."""
@@ -104,7 +104,7 @@ def run_traits(log: EvalLog) -> dict[str, str]:
 
 
 def _rm_trait(log: EvalLog) -> str:
-    judge = JUDGES["rm"][0]
+    judge = JUDGE_SCORERS["rm"]
     scores = [(sample.scores or {}).get(judge) for sample in log.samples or []]
     identity = checkpoint_identity(log, judge, [(score.metadata or {}) if score else {} for score in scores])
     return f"rm-{identity[:RM_IDENTITY_CHARS]}" if identity else f"unidentified-{log.eval.eval_id}"

@@ -10,9 +10,9 @@ import polars as pl
 from inspect_ai.log import EvalLog
 from inspect_ai.scorer import Score
 
-from harness.judges.registry import JUDGES
+from harness.judge_names import JUDGE_SCORERS
 
-LENGTH_SCORER = JUDGES["length"][0]
+LENGTH_SCORER = JUDGE_SCORERS["length"]
 """Scorer name of the length baseline (``length_judge``)."""
 
 PROBE_SCORER = "probe"
@@ -169,7 +169,7 @@ def probe_judge(log: EvalLog) -> str | None:
     if name is None:
         return None
     name = str(name)
-    return JUDGES[name][0] if name in JUDGES else name
+    return JUDGE_SCORERS.get(name, name)
 
 
 def probe_defended(log: EvalLog) -> bool:

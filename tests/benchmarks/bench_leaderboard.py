@@ -99,7 +99,7 @@ def main() -> None:
         board = build_leaderboard(inputs)  # warm-up: imports, caches
         build = timed(lambda: build_leaderboard(inputs), args.repeat)
         write = timed(lambda: write_leaderboard(board, Path(tmp) / "out"), args.repeat)
-        entry = "from harness.cli import main; main()"
+        entry = "from greetbench.cli import main; main()"
         command = [sys.executable, "-c", entry, "leaderboard", "build", str(logs), "--no-registry"]
         cli = timed(
             lambda: subprocess.run(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from harness.cli import cli
+from greetbench.cli import cli
 
 
 class Stop(Exception):

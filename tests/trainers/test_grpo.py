@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from grpo_helpers import ALWAYS_SLOW, ALWAYS_UNREADABLE
 from inspect_ai.log import read_eval_log
 
-from harness.cli import cli
+from greetbench.cli import cli
 from trainers.grpo import METRICS_FILENAME, SUMMARY_FILENAME
 from trainers.watch import WATCH_FILENAME
 

@@ -135,7 +135,7 @@ def test_checkpoint_lookup_is_none_until_prepared(tmp_path: Path, monkeypatch: p
 
 
 def test_cli_prepare_rm_reuses_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from harness.cli import cli
+    from greetbench.cli import cli
 
     calls: list[dict] = []
 

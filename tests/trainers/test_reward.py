@@ -40,7 +40,7 @@ agreement_limit: 6
 @pytest.fixture(scope="module")
 def rm_run(tmp_path_factory: pytest.TempPathFactory, mini_data_dir: Path) -> tuple[Path, Path, Result]:
     """``greetbench train rm --config <file> --output-dir ... --max-steps 2 --data-dir ...``."""
-    from harness.cli import cli
+    from greetbench.cli import cli
 
     folder = tmp_path_factory.mktemp("rm")
     config = folder / "rm.yaml"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from harness.cli import cli
+from greetbench.cli import cli
 
 FIRST = ["--model", "null/constant", "--judge", "mockllm/model", "--judges", "length,constant", "--prompts", "bundled"]
 """The run that sets the board's configuration: every bundled request, seed 7, at most 9 new tokens."""

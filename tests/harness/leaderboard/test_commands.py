@@ -16,7 +16,7 @@ def _run(*args: str | Path):
 
 
 def test_cli_has_the_leaderboard_group() -> None:
-    from harness.cli import cli
+    from greetbench.cli import cli
 
     assert cli.commands["leaderboard"] is leaderboard
 

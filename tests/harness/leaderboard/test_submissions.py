@@ -93,8 +93,10 @@ def test_refuses_unfinished(made_logs: MadeLogs, tmp_path: Path) -> None:
 
 
 def test_refuses_another_task_version(made_logs: MadeLogs, tmp_path: Path) -> None:
-    old = rewrite(made_logs.main["mockllm/warm"], tmp_path / "old.eval", task_version=0)
-    assert _refusal(old, _registry(tmp_path)) == ["task version 0, this greetbench runs version 1"]
+    registry = _registry(tmp_path)
+    add_log(made_logs.main["mockllm/warm"], registry)  # the board's version comes from its first log
+    old = rewrite(made_logs.main["mockllm/plain"], tmp_path / "old.eval", task_version=0)
+    assert _refusal(old, registry) == ["configuration differs from the benchmark's: task version: 0 (expected 1)"]
 
 
 def test_refuses_another_judge_configuration(made_logs: MadeLogs, tmp_path: Path) -> None:

@@ -337,7 +337,7 @@ def test_get_model_without_judge_packages_names_the_extra(cache, monkeypatch):
     [([], QWEN_CODER_0_5B), (["embedded-1.5b"], QWEN_CODER_1_5B), ([EMBEDDED_JUDGE_MODEL], QWEN_CODER_1_5B)],
 )
 def test_model_prepare_picks_the_model(args, spec, monkeypatch, tmp_path):
-    from harness.cli import cli
+    from greetbench.cli import cli
 
     asked: list[EmbeddedSpec] = []
 
@@ -353,7 +353,7 @@ def test_model_prepare_picks_the_model(args, spec, monkeypatch, tmp_path):
 
 
 def test_model_prepare_refuses_unknown_and_missing(cache, monkeypatch):
-    from harness.cli import cli
+    from greetbench.cli import cli
 
     unknown = CliRunner().invoke(cli, ["model", "prepare", "embedded-7b"])
     assert unknown.exit_code == 1 and "embedded-1.5b" in unknown.output

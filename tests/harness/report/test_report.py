@@ -14,7 +14,7 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalLog, EvalMetric, EvalScore, read_eval_log, write_eval_log
 from inspect_ai.model import get_model
 
-from harness.cli import cli
+from greetbench.cli import cli
 from harness.report import (
     ReportLogs,
     agreement_table,

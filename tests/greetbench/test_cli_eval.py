@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import _with_prepared_rm
+from greetbench.cli import _with_prepared_rm
 from harness.errors import UserInputError
 
 
@@ -42,7 +42,7 @@ def test_max_tokens_reaches_the_generation_config(tmp_path: Path) -> None:
     from click.testing import CliRunner
     from inspect_ai.log import list_eval_logs, read_eval_log
 
-    from harness.cli import cli
+    from greetbench.cli import cli
 
     args = ["eval", "--model", "null/constant", "--judges", "constant", "--prompts", "bundled", "--limit", "1"]
     result = CliRunner().invoke(cli, [*args, "--max-tokens", "7", "--log-dir", str(tmp_path)])
@@ -69,7 +69,7 @@ def test_bad_input_is_one_line_and_exit_2(
 ) -> None:
     from click.testing import CliRunner
 
-    from harness.cli import cli
+    from greetbench.cli import cli
 
     monkeypatch.setattr("trainers.prepared_rm.prepared_rm_checkpoint", lambda: None)
     bad = tmp_path / "bad.yaml"
@@ -102,7 +102,7 @@ def test_the_default_seed_is_set_recorded_and_shown(tmp_path: Path) -> None:
     from click.testing import CliRunner
     from inspect_ai.log import list_eval_logs, read_eval_log
 
-    from harness.cli import GENERATION_SEED, cli
+    from greetbench.cli import GENERATION_SEED, cli
 
     args = ["eval", "--model", "null/constant", "--judges", "constant", "--prompts", "bundled", "--limit", "1"]
     result = CliRunner().invoke(cli, [*args, "--log-dir", str(tmp_path)])

@@ -216,11 +216,12 @@ def _from_board(ctx: click.Context, options: dict[str, Any]) -> EvalSettings:
 
     from harness.leaderboard.board_run import BoardError, board_principles, board_rm_checkpoint, board_run
     from harness.models import resolve_model_name
+    from tasks.greeting_generation.task import TASK_VERSION
     from trainers.prepared_rm import prepared_rm_checkpoint
 
     explicit = {k for k in options if ctx.get_parameter_source(k) == ParameterSource.COMMANDLINE}
     try:
-        run = board_run(options["board_root"] / options["board"])
+        run = board_run(options["board_root"] / options["board"], task_version=TASK_VERSION)
         settings = EvalSettings(
             prompts=run.prompts,
             limit=run.limit,
