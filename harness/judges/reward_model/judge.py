@@ -1,0 +1,100 @@
+"""The reward-model judge's plain async core: a raw reward against a cut becomes a verdict (one judge, two callers:
+the scorer and the GRPO reward)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import anyio
+
+from harness.judges.judgement import Judgement
+from harness.judges.reward_model.batcher import RewardBatcher
+from harness.judges.reward_model.checkpoint import RewardModelError
+from harness.judges.reward_model.model import DEFAULT_BATCH_SIZE, RewardModel
+from harness.judges.reward_model.threshold import missing_threshold_message
+
+
+def judgement_from_reward(reward: float, threshold: float, checkpoint: str, truncated: bool = False) -> Judgement:
+    """Turn a raw reward into a verdict: good iff ``reward >= threshold``.
+
+    A non-finite reward (e.g. a half-precision overflow) is no verdict (unscored), never bad.
+
+    Args:
+        reward: The raw reward.
+        threshold: The cut.
+        checkpoint: The checkpoint path, for the trace.
+        truncated: Whether the pair was cut to fit the model; recorded in the trace only when true.
+
+    Returns:
+        The judgement; its trace holds the reward, the threshold and the checkpoint (and ``truncated: True``).
+    """
+    step: dict[str, Any] = {"agent": "reward_model", "checkpoint": checkpoint, "reward": reward, "threshold": threshold}
+    if truncated:
+        step["truncated"] = True
+    trace = (step,)
+    if not math.isfinite(reward):
+        return Judgement(None, f"non-finite reward {reward}", trace)
+    good = reward >= threshold
+    reason = f"reward {reward:.4f} {'>=' if good else '<'} threshold {threshold:.4f}"
+    return Judgement("good" if good else "bad", reason, trace)
+
+
+def _resolve_threshold(model: RewardModel, threshold: float | None) -> float:
+    if threshold is not None:
+        return threshold
+    if model.threshold is None:
+        raise RewardModelError(missing_threshold_message(model.path))
+    return model.threshold
+
+
+async def reward_judgement(
+    batcher: RewardBatcher, query: str, response: str, threshold: float | None = None
+) -> Judgement:
+    """Judge one greeting with a reward model; concurrent calls on one batcher share forward passes.
+
+    Takes a :class:`RewardBatcher` (``RewardBatcher(model)``) rather than the bare model so that concurrent
+    samples batch together; the forward runs in a worker thread, never on the event loop.
+
+    Args:
+        batcher: The batcher over the reward model.
+        query: The bare greeting request (see :func:`reward_conversation`).
+        response: The greeting; an empty one is still scored by the model.
+        threshold: The cut; default the checkpoint's stored threshold.
+
+    Returns:
+        The judgement (unscored only for a non-finite reward); its trace says ``truncated`` when the pair was cut.
+
+    Raises:
+        RewardModelError: No ``threshold`` given and the checkpoint has none stored.
+        RewardForwardError: The model failed on this pair alone.
+    """
+    cut = _resolve_threshold(batcher.model, threshold)
+    result = await batcher.score(query, response)
+    return judgement_from_reward(result.reward, cut, str(batcher.model.path), result.truncated)
+
+
+async def reward_judgements(
+    model: RewardModel,
+    pairs: Sequence[tuple[str, str]],
+    threshold: float | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> list[Judgement]:
+    """Judge many (query, response) pairs in batched forwards, in a worker thread.
+
+    Args:
+        model: The reward model.
+        pairs: (bare query, response) pairs.
+        threshold: The cut; default the checkpoint's stored threshold.
+        batch_size: Pairs per forward pass.
+
+    Returns:
+        One judgement per pair, in order.
+
+    Raises:
+        RewardModelError: No ``threshold`` given and the checkpoint has none stored.
+    """
+    cut = _resolve_threshold(model, threshold)
+    rewards = await anyio.to_thread.run_sync(model.rewards, list(pairs), batch_size)
+    return [judgement_from_reward(reward, cut, str(model.path)) for reward in rewards]
