@@ -1,10 +1,17 @@
-"""Reading the headline figures of a finished Inspect log, for the CLI and for leaderboards."""
+"""Reading the headline figures of a finished Inspect log, for the CLI and for leaderboards.
+
+The figures are read from the log frames (:mod:`harness.logs.frames`): :func:`~harness.logs.frames.runs_frame` for
+what the run was, :func:`~harness.logs.frames.scorer_metrics_frame` for each scorer's metrics.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import polars as pl
 from inspect_ai.log import EvalLog
+
+from harness.logs.frames import runs_frame, scorer_metrics_frame
 
 
 @dataclass(frozen=True)
@@ -31,23 +38,20 @@ def scorer_summaries(log: EvalLog) -> list[ScorerSummary]:
         log: A finished log (header only is enough).
 
     Returns:
-        One summary per scorer; empty when the log has no results (e.g. it errored).
+        One summary per scorer; empty when the log has no results (e.g. it errored). A scorer that does not log
+        its scored samples counts the run's completed samples.
     """
-    if log.results is None:
-        return []
-    summaries = []
-    for score in log.results.scores:
-        unscored = score.unscored_samples or 0
-        scored = score.scored_samples if score.scored_samples is not None else log.results.completed_samples
-        summaries.append(
-            ScorerSummary(
-                scorer=score.name,
-                metrics={name: m.value for name, m in score.metrics.items()},
-                scored=scored,
-                unscored=unscored,
-            )
+    completed = log.results.completed_samples if log.results else 0
+    frame = scorer_metrics_frame([log]).with_columns(pl.col("scored").fill_null(completed))
+    return [
+        ScorerSummary(
+            scorer=scorer,
+            metrics={r["metric"]: r["value"] for r in rows.iter_rows(named=True) if r["metric"] is not None},
+            scored=rows["scored"][0],
+            unscored=rows["unscored"][0],
         )
-    return summaries
+        for (scorer,), rows in frame.group_by("scorer", maintain_order=True)
+    ]
 
 
 def format_summary(log: EvalLog) -> str:
@@ -56,13 +60,12 @@ def format_summary(log: EvalLog) -> str:
     Rates are shown with their 95% interval when the scorer reports one (``<metric>_ci_low``/``_ci_high``); the
     generation seed (None when the run had none) is shown beside the sample count.
     """
-    roles = {role: cfg.model for role, cfg in (log.eval.model_roles or {}).items()}
+    run = runs_frame([log]).row(0, named=True)
     lines = [
-        f"task   {log.eval.task}  (v{log.eval.task_version})",
-        f"model  {log.eval.model}",
-        *(f"{role:<6} {model}" for role, model in roles.items()),
-        f"status {log.status}  samples {log.results.completed_samples if log.results else 0}"
-        f"  seed {log.plan.config.seed}",
+        f"task   {run['task']}  (v{run['task_version']})",
+        f"model  {run['model']}",
+        *(f"{role['role']:<6} {role['model']}" for role in run["roles"]),
+        f"status {run['status']}  samples {run['completed_samples']}  seed {run['seed']}",
         "",
         f"{'scorer':<18} {'metric':<18} {'value':>8}  {'95% CI':<16} {'unscored':>8}",
     ]

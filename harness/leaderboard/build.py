@@ -8,9 +8,10 @@ from pathlib import Path
 
 from harness.hashing import sha256_file
 from harness.leaderboard import DEFAULT_BENCHMARK, DEFAULT_ROOT
-from harness.leaderboard.logs import LogReadError, check_leaderboard_log, expand_log_paths, read_log
+from harness.leaderboard.logs import LogReadError, check_leaderboard_log, read_log
 from harness.leaderboard.submissions import Registry
 from harness.leaderboard.table import Leaderboard, tabulate
+from harness.logs.read import expand_log_paths
 
 
 @dataclass(frozen=True)

@@ -1,46 +1,46 @@
 """Reading Inspect logs for a leaderboard, and the checks a log must pass before it is ranked.
 
-A log is read as its header plus its sample summaries (scores, answers and judge reasons, without the transcript),
-which is what a leaderboard shows and several times faster than the full log; ``full=True`` reads whole samples.
-For a finished ``.eval`` log the summaries are read straight from the archive's ``summaries.json`` (what Inspect's
-``read_eval_log_sample_summaries`` reads, without its per-field re-validation, which costs ~50 ms a log); anything
-else goes through Inspect's reader, and a test holds the two to the same result.
+A log is read through :mod:`harness.logs` as its header plus its sample summaries (scores, answers and judge
+reasons, without the transcript), which is what a leaderboard shows; ``full=True`` reads whole samples. A record
+holds the samples twice over: as :class:`SampleView` (what a board page shows of a sample) and as the sample
+scores frame (:func:`harness.logs.frames.sample_scores_frame`) that the figures and checks read.
 Every check returns the reasons a log fails, in words a submitter can act on; an empty list means it passed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import re
-import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
-from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log, read_eval_log_sample_summaries
+import polars as pl
+from inspect_ai.log import EvalLog
 
 from harness.hashing import sha256_file
 from harness.judge_names import RM_IDENTITY
+from harness.logs.frames import (
+    EXCELLENCE,
+    PRINCIPLES_KEY,
+    header_identities,
+    joined_identities,
+    judge_names,
+    runs_frame,
+    sample_scores_frame,
+)
+from harness.logs.read import LogReadError, read_header, read_samples
 from harness.stats import wilson_interval
-
-EXCELLENCE = "excellence_rate"
-"""The judges' headline metric; a scorer that reports it is a judge column."""
-
 
 CREATIVITY = "creativity"
 """The creativity scorer's name in logs."""
 
 TOLERANCE = 1e-9
 """How far a recomputed figure may sit from the logged one (both come from the same float arithmetic)."""
-
-
-class LogReadError(Exception):
-    """A file is not a readable Inspect log."""
 
 
 @dataclass(frozen=True)
@@ -78,12 +78,15 @@ class LogRecord:
         sha256: SHA-256 of the file's bytes.
         log: The header (no samples).
         samples: The samples, in the run's dataset order (by epoch).
+        scores: The samples' scores, one row per sample and scorer
+            (:func:`harness.logs.frames.sample_scores_frame`).
     """
 
     path: Path
     sha256: str
     log: EvalLog
     samples: list[SampleView] = field(repr=False)
+    scores: pl.DataFrame = field(repr=False)
 
     @property
     def name(self) -> str:
@@ -92,42 +95,11 @@ class LogRecord:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Finding and reading
-
-
-def expand_log_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Log files named directly or found (recursively) in the named folders, each once, in a stable order.
-
-    Args:
-        paths: Files and folders.
-
-    Returns:
-        Resolved paths; folders are listed with Inspect's ``list_eval_logs`` (``.eval`` and ``.json`` logs).
-
-    Raises:
-        LogReadError: A path that does not exist.
-    """
-    found: dict[Path, None] = {}
-    for item in paths:
-        path = Path(item)
-        if path.is_dir():
-            infos = list_eval_logs(str(path), recursive=True)
-            for p in sorted(_local_path(info.name) for info in infos):
-                found.setdefault(p.resolve(), None)
-        elif path.is_file():
-            found.setdefault(path.resolve(), None)
-        else:
-            raise LogReadError(f"{path}: no such log file or folder")
-    return list(found)
-
-
-def _local_path(uri: str) -> Path:
-    parsed = urlparse(uri)
-    return Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(uri)
+# Reading
 
 
 def read_log(path: str | Path, full: bool = False, sha256: str | None = None) -> LogRecord:
-    """Read a log's header and its samples.
+    """Read a log's header and its samples (:mod:`harness.logs.read`).
 
     Args:
         path: An Inspect log (``.eval`` or ``.json``).
@@ -143,64 +115,15 @@ def read_log(path: str | Path, full: bool = False, sha256: str | None = None) ->
     path = Path(path)
     try:
         sha = sha256 or sha256_file(path)
-        if full:
-            log = read_eval_log(str(path))
-            samples = [_view(s, s.output.completion if s.output else None) for s in (log.samples or [])]
-            log = log.model_copy(update={"samples": None})
-        else:
-            log = read_eval_log(str(path), header_only=True)
-            samples = _summaries_from_archive(path) if log.status == "success" else None
-            if samples is None:
-                summaries = read_eval_log_sample_summaries(str(path)) if log.results else []
-                samples = [_view(s, None) for s in summaries]
-        declared = {str(i): n for n, i in enumerate((log.eval.dataset.sample_ids if log.eval.dataset else None) or [])}
-        samples.sort(key=lambda s: (s.epoch, declared.get(str(s.id), len(declared)), str(s.id)))
+        log = read_header(path)
+        samples = read_samples(path, log, full=full)
+        views = [_view(s, s.output.completion if full and s.output else None) for s in samples]
+        scores = sample_scores_frame(log.location, samples)
     except FileNotFoundError as error:
         raise LogReadError(f"{path}: no such file") from error
     except Exception as error:  # noqa: BLE001 (inspect raises many kinds for a file that is not a log)
         raise LogReadError(f"{path}: not a readable Inspect log ({type(error).__name__}: {error})") from error
-    return LogRecord(path=path, sha256=sha, log=log, samples=samples)
-
-
-SUMMARIES_MEMBER = "summaries.json"
-"""The finished ``.eval`` archive's list of sample summaries."""
-
-
-def _summaries_from_archive(path: Path) -> list[SampleView] | None:
-    """The sample summaries of a finished ``.eval`` log, or None when it has no ``summaries.json`` (then Inspect's
-    reader is used). Inspect's rule applies: the last row of a (sample id, epoch) wins."""
-    if path.suffix != ".eval":
-        return None
-    try:
-        with zipfile.ZipFile(path) as archive:  # Inspect's import registered its compression (zstd) with zipfile
-            if SUMMARIES_MEMBER not in archive.namelist():
-                return None
-            rows = json.loads(archive.read(SUMMARIES_MEMBER))
-        latest = {(str(row["id"]), row.get("epoch", 1)): row for row in rows}
-        return [_view(_Summary(row), None) for row in latest.values()]
-    except (zipfile.BadZipFile, NotImplementedError, ValueError, KeyError, TypeError, AttributeError):
-        return None  # not the layout this reader knows: Inspect's own reader decides
-
-
-class _Summary:
-    """A summary row (a dict) seen through the attributes :func:`_view` reads."""
-
-    def __init__(self, row: dict[str, Any]) -> None:
-        self.id = row["id"]
-        self.epoch = row.get("epoch", 1)
-        self.input = row.get("input", "")
-        self.metadata = row.get("metadata") or {}
-        self.error = row.get("error")
-        self.scores = {name: _Score(score) for name, score in (row.get("scores") or {}).items()}
-
-
-class _Score:
-    def __init__(self, score: dict[str, Any]) -> None:
-        self.value = score.get("value")
-        self.answer = score.get("answer")
-        self.explanation = score.get("explanation")
-        self.reason = score.get("reason")
-        self.metadata = score.get("metadata")
+    return LogRecord(path=path, sha256=sha, log=log, samples=views, scores=scores)
 
 
 def _view(sample: Any, completion: str | None) -> SampleView:
@@ -253,60 +176,47 @@ def _value(value: Any) -> Any:
 # What a log says about its configuration
 
 
-def judge_names(log: EvalLog) -> list[str]:
-    """Scorers in the log that report an excellence rate (the judge columns), in the task's order."""
-    if log.results is None:
-        return [s.name for s in (log.eval.scorers or []) if any(m.name == EXCELLENCE for m in s.metrics or [])]
-    return [s.name for s in log.results.scores if EXCELLENCE in s.metrics]
-
-
-def judge_models(log: EvalLog, samples: Sequence[SampleView] = ()) -> dict[str, str]:
+def judge_models(log: EvalLog, scores: pl.DataFrame | None = None) -> dict[str, str]:
     """The models (and checkpoints) behind the judges: role -> model id, ``<scorer>.checkpoint`` -> content identity.
 
-    A role bound to several models (a model panel) lists them comma-separated. A checkpoint judge is known by
-    what it is, never by its folder (every trainer saves to ``<output_dir>/model``): ``sha256:<identity>`` from
-    :func:`checkpoint_identity`, so the same checkpoint under any folder name, on any machine, reads the same.
-    A checkpoint whose log records no identity (a log from before identities were recorded) reads
-    ``unidentified:<eval id>``: it matches no other run, since nothing shows it is the same judge.
+    Read from the log's row of :func:`harness.logs.frames.runs_frame`. A role bound to several models (a model
+    panel) lists them comma-separated. A checkpoint judge is known by what it is, never by its folder (every
+    trainer saves to ``<output_dir>/model``): ``sha256:<identity>`` (:func:`checkpoint_identity`), so the same
+    checkpoint under any folder name, on any machine, reads the same. A checkpoint whose log records no identity
+    (a log from before identities were recorded) reads ``unidentified:<eval id>``: it matches no other run, since
+    nothing shows it is the same judge.
 
     Args:
         log: The log (its header is enough when it records the identity there).
-        samples: The log's samples, read when the header lacks the identity.
+        scores: The log's sample scores frame (:attr:`LogRecord.scores`), read when the header lacks the identity.
     """
-    models: dict[str, str] = {}
-    for role, config in (log.eval.model_roles or {}).items():
-        configs = config if isinstance(config, list) else [config]
-        models[role] = ",".join(c.model for c in configs)
+    run = runs_frame([log], scores).row(0, named=True)
+    models = {role["role"]: role["model"] for role in run["roles"]}
+    identities = {entry["scorer"]: entry["identity"] for entry in run["judge_identities"]}
     for spec in log.eval.scorers or []:
         if (spec.options or {}).get("checkpoint"):
-            identity = checkpoint_identity(log, spec.name, [s.metadata.get(spec.name) or {} for s in samples])
-            models[f"{spec.name}.checkpoint"] = f"sha256:{identity}" if identity else f"unidentified:{log.eval.eval_id}"
+            identity = identities.get(spec.name)
+            models[f"{spec.name}.checkpoint"] = f"sha256:{identity}" if identity else f"unidentified:{run['eval_id']}"
     return dict(sorted(models.items()))
 
 
 def checkpoint_identity(log: EvalLog, scorer: str, score_metadata: Iterable[Mapping[str, Any]] = ()) -> str | None:
-    """The content identity a checkpoint judge recorded (:data:`RM_IDENTITY`), or None when it recorded none.
+    """The content identity a checkpoint judge recorded (:data:`harness.judge_names.RM_IDENTITY`), or None.
 
-    Read from the scorer's header metadata first, else from its scores' metadata. Scores that disagree (which
-    one run of the judge never writes) give all their identities, sorted and comma-joined: a value no other run
-    shares.
+    Read from the scorer's header metadata first, else from its scores' metadata
+    (:func:`harness.logs.frames.joined_identities`).
 
     Args:
         log: The log.
         scorer: The judge's scorer name.
         score_metadata: That scorer's metadata from each sample (empty dicts for samples it did not score).
     """
-    spec = next((s for s in log.eval.scorers or [] if s.name == scorer), None)
-    header = (spec.metadata or {}).get(RM_IDENTITY) if spec else None
-    if header:
-        return str(header)
-    found = sorted({str(m[RM_IDENTITY]) for m in score_metadata if m.get(RM_IDENTITY)})
-    return ",".join(found) or None
+    return header_identities(log).get(scorer) or joined_identities(m.get(RM_IDENTITY) for m in score_metadata)
 
 
 def principles_sha256(log: EvalLog) -> str | None:
     """The principles' content hash the task recorded (``metadata["principles_sha256"]``)."""
-    return (log.eval.metadata or {}).get("principles_sha256")
+    return (log.eval.metadata or {}).get(PRINCIPLES_KEY)
 
 
 def prompt_set_sha256(samples: Sequence[SampleView]) -> str:
@@ -390,7 +300,7 @@ def run_config(record: LogRecord) -> RunConfig:
         prompt_set=str(metadata.get("prompt_set") or (log.eval.dataset.name if log.eval.dataset else "") or ""),
         prompt_set_sha256=prompt_set_sha256(record.samples),
         prompt_count=len({str(s.id) for s in record.samples}),
-        judge_models=judge_models(log, record.samples),
+        judge_models=judge_models(log, record.scores),
         principles_sha256=principles_sha256(log),
         judges=tuple(judge_names(log)),
     )
@@ -483,43 +393,52 @@ def check_judges(log: EvalLog) -> list[str]:
     return []
 
 
-def judge_figures(samples: Sequence[SampleView], judge: str) -> dict[str, float]:
-    """A judge's figures recomputed from sample scores: rate, 95% interval, scored and unscored counts.
+def judge_figures(scores: pl.DataFrame, judge: str) -> dict[str, float]:
+    """A judge's figures recomputed from a log's sample scores frame: rate, 95% interval, scored and unscored counts.
 
-    Epochs are reduced by the mean over the epochs that were scored (Inspect's default reducer); a NaN value is
-    an unscored sample, never a bad one.
+    Epochs are reduced by the mean over the epochs that were scored (Inspect's default reducer); an unscored
+    sample (null value) is never a bad one.
     """
-    by_id: dict[str, list[float]] = {}
-    for sample in samples:
-        if judge in sample.scores:
-            value = sample.scores[judge][0]
-            by_id.setdefault(str(sample.id), []).append(value if isinstance(value, float) else math.nan)
-    reduced = []
-    for values in by_id.values():
-        scored = [v for v in values if not math.isnan(v)]
-        reduced.append(sum(scored) / len(scored) if scored else math.nan)
-    scored = [v for v in reduced if not math.isnan(v)]
-    good = sum(1 for v in scored if v >= 0.5)
-    low, high = wilson_interval(good, len(scored))
+    reduced = (
+        scores.filter(pl.col("scorer") == judge)
+        .group_by("sample_id")
+        .agg(pl.col("value").mean())
+        .select(
+            scored=pl.col("value").count(),
+            good=(pl.col("value") >= 0.5).sum(),
+            samples=pl.len(),
+        )
+        .row(0, named=True)
+    )
+    scored, good = reduced["scored"], reduced["good"]
+    low, high = wilson_interval(good, scored)
     return {
-        EXCELLENCE: good / len(scored) if scored else math.nan,
+        EXCELLENCE: good / scored if scored else math.nan,
         f"{EXCELLENCE}_ci_low": low,
         f"{EXCELLENCE}_ci_high": high,
-        "scored": float(len(scored)),
-        "unscored": float(len(reduced) - len(scored)),
+        "scored": float(scored),
+        "unscored": float(reduced["samples"] - scored),
     }
 
 
-def creativity_figures(samples: Sequence[SampleView]) -> dict[str, float]:
-    """The per-sample creativity figures recomputed from sample scores (``mean_length``, clichés)."""
-    values = [s.scores[CREATIVITY][0] for s in samples if isinstance(s.scores.get(CREATIVITY, (None,))[0], dict)]
-    lengths = [float(v["length"]) for v in values if "length" in v]
-    cliches = [float(v["cliches"]) for v in values if "cliches" in v]
-    return {
-        "mean_length": sum(lengths) / len(lengths) if lengths else math.nan,
-        "mean_cliches": sum(cliches) / len(cliches) if cliches else math.nan,
-        "cliche_rate": sum(1 for c in cliches if c > 0) / len(cliches) if cliches else math.nan,
-    }
+CREATIVITY_FIELDS = pl.Struct({"length": pl.Float64, "cliches": pl.Float64})
+"""The per-sample fields of the creativity scorer's value that the board's creativity figures average."""
+
+
+def creativity_figures(scores: pl.DataFrame) -> dict[str, float]:
+    """The per-sample creativity figures recomputed from a log's sample scores frame (``mean_length``, clichés)."""
+    fields = (
+        scores.filter((pl.col("scorer") == CREATIVITY) & pl.col("value_json").is_not_null())
+        .select(pl.col("value_json").str.json_decode(CREATIVITY_FIELDS))
+        .unnest("value_json")
+        .select(
+            mean_length=pl.col("length").mean(),
+            mean_cliches=pl.col("cliches").mean(),
+            cliche_rate=(pl.col("cliches") > 0).mean(),
+        )
+        .row(0, named=True)
+    )
+    return {name: math.nan if value is None else float(value) for name, value in fields.items()}
 
 
 def check_consistency(record: LogRecord) -> list[str]:
@@ -535,12 +454,12 @@ def check_consistency(record: LogRecord) -> list[str]:
     for score in log.results.scores:
         logged = {name: m.value for name, m in score.metrics.items()}
         if EXCELLENCE in logged:
-            figures = judge_figures(record.samples, score.name)
+            figures = judge_figures(record.scores, score.name)
             logged["scored"] = score.scored_samples if score.scored_samples is not None else figures["scored"]
             logged["unscored"] = score.unscored_samples or 0
             names = [EXCELLENCE, f"{EXCELLENCE}_ci_low", f"{EXCELLENCE}_ci_high", "scored", "unscored"]
         elif score.name == CREATIVITY:
-            figures = creativity_figures(record.samples)
+            figures = creativity_figures(record.scores)
             names = [n for n in figures if n in logged]
         else:
             continue
@@ -551,13 +470,11 @@ def check_consistency(record: LogRecord) -> list[str]:
                 )
     expected = principles_sha256(log)
     if expected:
-        stray = sorted(
-            {
-                str(meta["principles_sha256"])[:12]
-                for s in record.samples
-                for meta in s.metadata.values()
-                if meta.get("principles_sha256") not in (None, expected)
-            }
+        stray = (
+            record.scores.filter(pl.col("principles_sha256").is_not_null() & (pl.col("principles_sha256") != expected))
+            .select(pl.col("principles_sha256").str.slice(0, 12).unique().sort())
+            .to_series()
+            .to_list()
         )
         if stray:
             problems.append(f"sample scores carry principles {', '.join(stray)}, header says {expected[:12]}")

@@ -37,6 +37,7 @@ from harness.leaderboard.logs import (
     run_config,
     sanitize,
 )
+from harness.logs.frames import scorer_metrics_frame
 from harness.models.null import NULL_MODELS
 from harness.models.provider import EMBEDDED_MODEL
 from harness.slug import slug
@@ -287,17 +288,18 @@ def _row(record: LogRecord, config: RunConfig) -> dict[str, Any]:
         "samples": config.prompt_count,
         "epochs": (log.eval.config.epochs or 1) if log.eval.config else 1,
     }
-    for score in log.results.scores if log.results else []:
-        metrics = {name: m.value for name, m in score.metrics.items()}
+    scorers = scorer_metrics_frame([log]).group_by("scorer", maintain_order=True)
+    for (scorer,), rows in scorers:
+        metrics = {r["metric"]: r["value"] for r in rows.iter_rows(named=True) if r["metric"] is not None}
         if EXCELLENCE in metrics:
-            row[score.name] = metrics.pop(EXCELLENCE)
-            row[f"{score.name}_ci_low"] = metrics.pop(f"{EXCELLENCE}_ci_low", None)
-            row[f"{score.name}_ci_high"] = metrics.pop(f"{EXCELLENCE}_ci_high", None)
-            row[f"{score.name}_scored"] = score.scored_samples
-            row[f"{score.name}_unscored"] = score.unscored_samples or 0
+            row[scorer] = metrics.pop(EXCELLENCE)
+            row[f"{scorer}_ci_low"] = metrics.pop(f"{EXCELLENCE}_ci_low", None)
+            row[f"{scorer}_ci_high"] = metrics.pop(f"{EXCELLENCE}_ci_high", None)
+            row[f"{scorer}_scored"] = rows["scored"][0]
+            row[f"{scorer}_unscored"] = rows["unscored"][0]
             for name, value in metrics.items():
-                row[f"{score.name}_{name}"] = value
-        elif score.name == CREATIVITY:
+                row[f"{scorer}_{name}"] = value
+        elif scorer == CREATIVITY:
             row.update(metrics)
     return row
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.json_ready import json_ready
 from harness.report.cards import build_card, card_specs, plot_arrays
 from harness.report.logs import read_report_logs
 from harness.report.markdown import card_markdown, index_markdown
@@ -37,17 +37,6 @@ class JudgeReport:
     cards: tuple[dict[str, Any], ...]
     files: tuple[Path, ...]
     skipped: tuple[tuple[str, str], ...]
-
-
-def _json_ready(value: Any) -> Any:
-    """Replace NaN/inf (not JSON) by None, recursively."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_ready(v) for v in value]
-    return value
 
 
 def write_judge_report(
@@ -84,7 +73,7 @@ def write_judge_report(
     cards_dir.mkdir(parents=True, exist_ok=True)
     cards, files = [], []
     for spec in card_specs(found.agreement):
-        card = _json_ready(build_card(spec, table, found.probes, n_resamples=n_resamples, seed=seed))
+        card = json_ready(build_card(spec, table, found.probes, n_resamples=n_resamples, seed=seed))
         card = relative_paths(card, out)
         card["provenance"]["paths_relative_to"] = RELATIVE_TO
         json_path = cards_dir / f"{spec.key}.json"

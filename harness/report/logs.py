@@ -1,15 +1,15 @@
-"""Finding and reading the Inspect logs a judge report is built from."""
+"""Finding and reading the Inspect logs a judge report is built from (through :mod:`harness.logs`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
-from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
+from inspect_ai.log import EvalLog
 
-from harness.hashing import sha256_file
+from harness.logs import read as logs_read
+from harness.logs.read import log_file, read_header, read_samples
 
 AGREEMENT_TASK = "greetbench/judge_agreement"
 """Task name of agreement logs (rows, verdicts, labels)."""
@@ -37,38 +37,19 @@ class ReportLogs:
 
 def log_path(log: EvalLog) -> Path:
     """The local file of a log (its ``location``, ``file://`` URLs included)."""
-    location = log.location
-    if location.startswith("file://"):
-        return Path(unquote(urlparse(location).path))
-    return Path(location)
+    return log_file(log.location)
 
 
 def log_sha256(log: EvalLog) -> str | None:
     """SHA-256 (hex) of a log's file, or None when it is not a readable local file."""
-    path = log_path(log)
-    if not path.is_file():
-        return None
-    return sha256_file(path)
-
-
-def _locations(paths: Iterable[str | Path]) -> list[str]:
-    found: list[str] = []
-    for path in paths:
-        path = Path(path)
-        if path.is_dir():
-            found.extend(info.name for info in list_eval_logs(str(path), recursive=True))
-        elif path.is_file():
-            found.append(str(path))
-        else:
-            raise FileNotFoundError(f"no log file or folder at {path}")
-    return list(dict.fromkeys(found))
+    return logs_read.log_sha256(log.location)
 
 
 def read_report_logs(paths: Iterable[str | Path]) -> ReportLogs:
     """Read the agreement and probe logs among files and folders (folders are searched recursively).
 
     Only successful logs of :data:`REPORT_TASKS` are used; every other log is listed in ``skipped`` with the
-    reason, never silently ignored. Agreement logs are read in full (samples); probe logs header only.
+    reason, never silently ignored. Agreement logs are read with their whole samples; probe logs header only.
 
     Args:
         paths: ``.eval``/``.json`` log files and folders holding them.
@@ -80,9 +61,10 @@ def read_report_logs(paths: Iterable[str | Path]) -> ReportLogs:
         FileNotFoundError: A path does not exist.
     """
     agreement, probes, skipped = [], [], []
-    for location in _locations(paths):
+    for path in logs_read.expand_log_paths(paths):
+        location = str(path)
         try:
-            header = read_eval_log(location, header_only=True)
+            header = read_header(location)
         except Exception as err:  # a corrupt or foreign file: say so and go on with the others
             skipped.append((location, f"unreadable: {err}"))
             continue
@@ -91,7 +73,7 @@ def read_report_logs(paths: Iterable[str | Path]) -> ReportLogs:
         elif header.status != "success":
             skipped.append((location, f"status {header.status}"))
         elif header.eval.task == AGREEMENT_TASK:
-            agreement.append(read_eval_log(location))
+            agreement.append(header.model_copy(update={"samples": read_samples(location, header, True, "id")}))
         else:
             probes.append(header)
     key = lambda log: (log.eval.created, log.location)  # noqa: E731

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,6 +10,8 @@ from inspect_ai.log import EvalLog
 from inspect_ai.scorer import Score
 
 from harness.judge_names import JUDGE_SCORERS
+from harness.logs import frames
+from harness.logs.frames import REWARD_KEY, SAMPLE_SCORES_SCHEMA, finite, sample_scores_frame, score_value
 
 LENGTH_SCORER = JUDGE_SCORERS["length"]
 """Scorer name of the length baseline (``length_judge``)."""
@@ -25,25 +26,13 @@ AGREEMENT_SCHEMA: dict[str, Any] = {
     "judge": pl.String,
     "verdict": pl.Int8,
     "score": pl.Float64,
-    "unscored_reason": pl.String,
-    "label": pl.Int8,
-    "length": pl.Int64,
-    "contaminated": pl.Boolean,
-    "split_side": pl.String,
-    "reported": pl.Boolean,
-    "p_good": pl.Float64,
+    **{
+        name: SAMPLE_SCORES_SCHEMA[name]
+        for name in ("unscored_reason", "label", "length", "contaminated", "split_side", "reported", "p_good")
+    },
     "p_good_missing_reason": pl.String,
 }
 """Columns of :func:`agreement_table`."""
-
-P_GOOD_KEY = "p_good"
-"""Score-metadata key of an LLM judge's P(good), read from logprobs at the verdict token (None without logprobs)."""
-
-P_GOOD_MISSING_KEY = "p_good_missing_reason"
-"""Score-metadata key saying why ``p_good`` is None."""
-
-REPORTED_KEY = "reported"
-"""Sample-metadata key: False on rows a run scored only to fit on (``judge_agreement(calibrate=True)``'s dev rows)."""
 
 PROBE_SCHEMA: dict[str, Any] = {
     "log": pl.String,
@@ -58,39 +47,23 @@ PROBE_SCHEMA: dict[str, Any] = {
 
 def verdict_of(score: Score) -> int | None:
     """1 (good) / 0 (bad) from a judge's score value, None when unscored (NaN, None or not a number)."""
-    try:
-        value = score.as_float()
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(value) else int(value >= 0.5)
-
-
-def _finite(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return None
+    value = score_value(score.value)
+    return None if value is None else int(value >= 0.5)
 
 
 def p_good_of(score: Score) -> float | None:
-    """An LLM judge's P(good) from its score metadata (``p_good``), or None.
-
-    None when the key is missing or None (the provider gave no logprobs), or when the value is not a finite
-    number in [0, 1] (never guessed from the verdict).
-    """
-    value = _finite((score.metadata or {}).get(P_GOOD_KEY))
-    return value if value is not None and 0.0 <= value <= 1.0 else None
+    """An LLM judge's P(good) from its score metadata (:func:`harness.logs.frames.p_good_of`), or None."""
+    return frames.p_good_of(score.metadata)
 
 
-def score_of(judge: str, score: Score, length: int | None) -> float | None:
+def continuous_score(judge: str, reward: float | None, p_good: float | None, length: int | None) -> float | None:
     """The judge's continuous score when it has one, higher meaning better.
 
-    In order: the reward-model ``reward``; an LLM judge's P(good) (``p_good``, see :func:`p_good_of`); the length
-    for the length rule. Judges with none (constants, LLM judges whose provider gave no logprobs) get no AUC.
+    In order: the reward-model ``reward``; an LLM judge's P(good); the length for the length rule. Judges with
+    none (constants, LLM judges whose provider gave no logprobs) get no AUC.
     """
-    reward = _finite((score.metadata or {}).get("reward"))
     if reward is not None:
         return reward
-    p_good = p_good_of(score)
     if p_good is not None:
         return p_good
     if judge == LENGTH_SCORER and length is not None:
@@ -98,48 +71,15 @@ def score_of(judge: str, score: Score, length: int | None) -> float | None:
     return None
 
 
-def judge_rows(log: EvalLog) -> list[dict[str, Any]]:
-    """The rows of one agreement log: every sample x every scorer that scored (or failed to score) it."""
-    rows = []
-    for sample in log.samples or []:
-        meta = sample.metadata or {}
-        label, length = meta.get("label"), meta.get("length")
-        for judge, score in (sample.scores or {}).items():
-            verdict = verdict_of(score)
-            rows.append(
-                {
-                    "log": log.location,
-                    "sample_id": str(sample.id),
-                    "epoch": sample.epoch,
-                    "judge": judge,
-                    "verdict": verdict,
-                    "score": score_of(judge, score, length),
-                    "unscored_reason": None
-                    if verdict is not None
-                    else (score.reason or score.explanation or "unscored"),
-                    "label": label,
-                    "length": length,
-                    "contaminated": meta.get("contaminated"),
-                    "split_side": meta.get("split_side"),
-                    "reported": meta.get(REPORTED_KEY, True) is not False,
-                    "p_good": p_good_of(score),
-                    "p_good_missing_reason": _missing_reason(score),
-                }
-            )
-    return rows
-
-
-def _missing_reason(score: Score) -> str | None:
-    """Why a judge that reports P(good) gave none on this row; None when it gave one or never reports it."""
+def score_of(judge: str, score: Score, length: int | None) -> float | None:
+    """:func:`continuous_score` of a judge's score (its ``reward`` and ``p_good`` metadata)."""
     meta = score.metadata or {}
-    if P_GOOD_KEY not in meta or p_good_of(score) is not None:
-        return None
-    reason = meta.get(P_GOOD_MISSING_KEY)
-    return str(reason) if reason else "unreadable p_good" if meta.get(P_GOOD_KEY) is not None else "no reason given"
+    return continuous_score(judge, finite(meta.get(REWARD_KEY)), frames.p_good_of(meta), length)
 
 
 def agreement_table(logs: Iterable[EvalLog]) -> pl.DataFrame:
-    """One row per sample x judge over agreement logs (schema :data:`AGREEMENT_SCHEMA`).
+    """One row per sample x judge over agreement logs (schema :data:`AGREEMENT_SCHEMA`), from the logs' sample
+    scores frames (:func:`harness.logs.frames.sample_scores_frame`).
 
     ``verdict`` is null for an unscored sample (``unscored_reason`` then says why): such rows are kept, so a
     report counts them rather than dropping them silently. ``score`` is :func:`score_of` (reward, P(good) or
@@ -148,8 +88,18 @@ def agreement_table(logs: Iterable[EvalLog]) -> pl.DataFrame:
     only to fit on (``judge_agreement(calibrate=True)``'s extra dev rows). With several epochs a sample has one
     row per epoch; the report's bootstrap resamples sample ids, taking all their epochs together.
     """
-    rows = [row for log in logs for row in judge_rows(log)]
-    return pl.DataFrame(rows, schema=AGREEMENT_SCHEMA)
+    frames_ = [sample_scores_frame(log.location, log.samples or []) for log in logs]
+    scores = pl.concat(frames_) if frames_ else sample_scores_frame("", [])
+    continuous = [continuous_score(*row) for row in scores.select("scorer", "reward", "p_good", "length").iter_rows()]
+    return (
+        scores.rename({"scorer": "judge"})
+        .with_columns(
+            verdict=(pl.col("value") >= 0.5).cast(pl.Int8),
+            score=pl.Series(continuous, dtype=pl.Float64),
+            unscored_reason=pl.when(pl.col("value").is_null()).then(pl.coalesce("unscored_reason", pl.lit("unscored"))),
+        )
+        .select(list(AGREEMENT_SCHEMA))
+    ).cast(AGREEMENT_SCHEMA)
 
 
 def _as_bool(value: Any) -> bool | None:

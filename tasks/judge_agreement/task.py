@@ -19,8 +19,9 @@ from inspect_ai.util import registry_info
 from harness.errors import task_arguments
 from harness.judges.baselines import dev_length_threshold, length_judgement
 from harness.judges.registry import build_judges, parse_judge_names
+from harness.logs.frames import REPORTED_KEY
 from harness.principles import DEFAULT_PRINCIPLES, load_principles
-from harness.report.table import LENGTH_SCORER, REPORTED_KEY, p_good_of, score_of
+from harness.report.table import LENGTH_SCORER, p_good_of, score_of
 from harness.solvers import given_response
 from harness.stats import (
     DEFAULT_RESAMPLES,

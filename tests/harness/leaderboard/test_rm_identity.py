@@ -95,7 +95,7 @@ def test_an_identity_missing_from_the_header_is_read_from_the_scores(rm_logs: Rm
     expected = f"sha256:{reward_model_identity(rm_logs.first_rm).sha256}"
     bare = [spec.model_copy(update={"metadata": None}) for spec in record.log.eval.scorers]
     stripped = read_log(rewrite(rm_logs.first, tmp_path / "no-header.eval", scorers=bare))
-    assert judge_models(stripped.log, stripped.samples)[KEY] == expected
+    assert judge_models(stripped.log, stripped.scores)[KEY] == expected
 
     # An older log that records no identity anywhere matches no other run (its eval id stands in).
     log = read_eval_log(str(tmp_path / "no-header.eval"))
@@ -103,7 +103,7 @@ def test_an_identity_missing_from_the_header_is_read_from_the_scores(rm_logs: Rm
         sample.scores[RM].metadata = {}
     write_eval_log(log, str(tmp_path / "anonymous.eval"))
     anonymous = read_log(tmp_path / "anonymous.eval")
-    assert judge_models(anonymous.log, anonymous.samples)[KEY] == f"unidentified:{log.eval.eval_id}"
+    assert judge_models(anonymous.log, anonymous.scores)[KEY] == f"unidentified:{log.eval.eval_id}"
 
 
 def test_judge_cards_tell_the_two_rms_apart(rm_logs: RmLogs) -> None:
