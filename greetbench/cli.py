@@ -123,7 +123,7 @@ def eval_command(ctx: click.Context, **options: Any) -> None:
     from inspect_ai import eval as inspect_eval
 
     from harness.errors import TaskArgumentError
-    from harness.models import EMBEDDED_MODEL, ensure_embedded_model, resolve_model_name
+    from harness.models import EMBEDDED_MODEL, ensure_embedded_model, register_local_model_info, resolve_model_name
     from harness.results import format_summary
     from tasks.greeting_generation import greeting_generation
 
@@ -142,11 +142,13 @@ def eval_command(ctx: click.Context, **options: Any) -> None:
         raise UserInputError(error) from None
     if EMBEDDED_MODEL in (model, judge):
         ensure_embedded_model(progress=True)  # the one-off conversion reports its own progress, before Inspect's
+    model_args = _key_values(options["model_args"])
+    register_local_model_info(model, model_args.get("model_path") or model.partition("/")[2])
     [log] = inspect_eval(
         task,
         model=model,
         model_roles={"judge": judge} if judge else None,
-        model_args=_key_values(options["model_args"]),
+        model_args=model_args,
         limit=settings.limit or None,
         log_dir=options["log_dir"],
         seed=settings.seed,

@@ -89,7 +89,7 @@ def evaluate_policy(
 
     from harness.judge_names import LLM_JUDGES
     from harness.judges.registry import parse_judge_names
-    from harness.models import EMBEDDED_MODEL, ensure_embedded_model, resolve_model_name
+    from harness.models import EMBEDDED_MODEL, ensure_embedded_model, register_local_model_info, resolve_model_name
     from harness.results import scorer_summaries
     from tasks.greeting_generation import greeting_generation
 
@@ -111,6 +111,7 @@ def evaluate_policy(
     if settings.eval_device:
         model_args["device"] = settings.eval_device
     generate: dict[str, Any] = {"max_tokens": settings.eval_max_tokens} if settings.eval_max_tokens else {}
+    register_local_model_info(policy_model_name(policy), policy)
     log(f"evaluating with greeting_generation (judges {', '.join(judges)}, limit {settings.eval_limit})")
     [result] = inspect_eval(
         greeting_generation(**task_args),

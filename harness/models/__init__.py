@@ -16,6 +16,7 @@ from harness.models.embedded import (
     ensure_embedded_model,
     locate_chunks,
 )
+from harness.models.local_info import register_local_model_info
 from harness.models.provider import (
     EMBEDDED_JUDGE_MODEL,
     EMBEDDED_MODEL,
@@ -27,6 +28,7 @@ from harness.models.provider import (
 from harness.models.tiny import build_tiny_qwen2, build_tiny_tokenizer
 
 __all__ = [
+    "register_local_model_info",
     "DEFAULT_SPEC",
     "EMBEDDED_JUDGE_MODEL",
     "EMBEDDED_MODEL",
