@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from harness.paths import cache_dir
+
 FILE_URL = "file://"
+
+CACHE_LABEL = "<greetbench cache>"
+"""How a path under the greetbench cache (a prepared judge, a converted model) is written: the cache's place
+differs from machine to machine, and a path climbing out of the report to reach it would name this one's."""
 
 RELATIVE_TO = "the report folder (judge-report --out)"
 """What a card's paths are relative to, as its provenance says."""
@@ -25,11 +31,15 @@ def relative_path(text: str, base: str | Path) -> str:
         base: The report folder.
 
     Returns:
-        A POSIX path relative to ``base`` (``../judge-logs/x.eval``), or ``text`` itself.
+        A POSIX path relative to ``base`` (``../judge-logs/x.eval``), ``<greetbench cache>/...`` for a path under
+        the greetbench cache, or ``text`` itself.
     """
     path = unquote(urlparse(text).path) if text.startswith(FILE_URL) else text
     if "\n" in path or not os.path.isabs(path):
         return text
+    cache = cache_dir().resolve()
+    if Path(path).is_relative_to(cache):
+        return (Path(CACHE_LABEL) / Path(path).relative_to(cache)).as_posix()
     return Path(os.path.relpath(path, Path(base).resolve())).as_posix()
 
 

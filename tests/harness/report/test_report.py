@@ -221,10 +221,12 @@ def test_paths_are_relative_to_the_report_folder(report, found: ReportLogs, logs
 
 
 def test_relative_path_reads_file_urls_and_leaves_other_text() -> None:
+    from harness.paths import cache_dir
     from harness.report.relative import relative_path
 
     assert relative_path("/a/b/logs/x.eval", "/a/b/report") == "../logs/x.eval"
     assert relative_path("file:///a/b/logs/x%20y.eval", "/a/b/report") == "../logs/x y.eval"
+    assert relative_path(str(cache_dir("models") / "rm"), "/a/b/report") == "<greetbench cache>/models/rm"
     for text in ("logs/x.eval", "hf/local", "a reason\n/with a line", ""):
         assert relative_path(text, "/a/b/report") == text
 
