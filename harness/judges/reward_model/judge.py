@@ -41,6 +41,15 @@ def judgement_from_reward(reward: float, threshold: float, checkpoint: str, trun
     return Judgement("good" if good else "bad", reason, trace)
 
 
+def empty_judgement(checkpoint: str) -> Judgement:
+    """The verdict on an empty (or whitespace-only) greeting: bad, without a forward pass.
+
+    There is nothing to judge, and a reward model has no rule for it: the prepared embedded RM rated 34 of 42
+    empty greetings good (the greetings board's null/empty row) before this rule. Every judge says bad here.
+    """
+    return Judgement("bad", "empty response", ({"agent": "reward_model", "checkpoint": checkpoint, "reward": None},))
+
+
 def _resolve_threshold(model: RewardModel, threshold: float | None) -> float:
     if threshold is not None:
         return threshold
@@ -60,7 +69,7 @@ async def reward_judgement(
     Args:
         batcher: The batcher over the reward model.
         query: The bare greeting request (see :func:`reward_conversation`).
-        response: The greeting; an empty one is still scored by the model.
+        response: The greeting; an empty (or whitespace-only) one is bad without a forward pass.
         threshold: The cut; default the checkpoint's stored threshold.
 
     Returns:
@@ -71,6 +80,8 @@ async def reward_judgement(
         RewardForwardError: The model failed on this pair alone.
     """
     cut = _resolve_threshold(batcher.model, threshold)
+    if not response.strip():
+        return empty_judgement(str(batcher.model.path))
     result = await batcher.score(query, response)
     return judgement_from_reward(result.reward, cut, str(batcher.model.path), result.truncated)
 
@@ -90,11 +101,15 @@ async def reward_judgements(
         batch_size: Pairs per forward pass.
 
     Returns:
-        One judgement per pair, in order.
+        One judgement per pair, in order; an empty greeting is bad without a forward pass.
 
     Raises:
         RewardModelError: No ``threshold`` given and the checkpoint has none stored.
     """
     cut = _resolve_threshold(model, threshold)
-    rewards = await anyio.to_thread.run_sync(model.rewards, list(pairs), batch_size)
-    return [judgement_from_reward(reward, cut, str(model.path)) for reward in rewards]
+    scored = [i for i, (_, response) in enumerate(pairs) if response.strip()]
+    rewards = await anyio.to_thread.run_sync(model.rewards, [pairs[i] for i in scored], batch_size)
+    judgements = [empty_judgement(str(model.path))] * len(pairs)
+    for i, reward in zip(scored, rewards, strict=True):
+        judgements[i] = judgement_from_reward(reward, cut, str(model.path))
+    return judgements

@@ -278,8 +278,9 @@ class RewardModel:
 
         Each pair is encoded by :meth:`encode_pair` (no special tokens from the text; cut to ``max_length``).
         Pairs are sorted by length and right-padded per batch (attention mask set), so padding is minimal and
-        never changes a reward beyond float noise. Empty responses are scored like any other: the judge is a
-        model, not a rule. Blocking; call it from a worker thread in async code.
+        never changes a reward beyond float noise. Empty responses are scored like any other here (the GRPO ``rm``
+        reward reads these raw rewards); the judge calls them bad without asking. Blocking; call it from a worker
+        thread in async code.
 
         Args:
             pairs: (query, response) pairs; the query is the bare request.

@@ -48,7 +48,7 @@ from harness.judges.reward_model import (
 PAIRS = [
     ("妈妈五十岁生日祝福", "亲爱的妈妈，生日快乐！愿您笑口常开，岁月温柔以待。"),
     ("给同事的新年祝福", "新年快乐"),
-    ("朋友结婚的祝福", ""),  # empty: still scored by the model
+    ("朋友结婚的祝福", ""),  # empty: the model gives it a reward; the judge calls it bad without asking
     ("孩子考试顺利", "祝你考试顺利，金榜题名，梦想成真！" * 3),
     ("乔迁之喜", "乔迁之喜，家宅平安。"),
     ("退休祝福", "退休愉快，岁月静好，安享晚年，我们永远记得您的照顾。"),
@@ -319,9 +319,20 @@ def test_judgement_from_reward() -> None:
 def test_judgements_need_a_threshold(model: RewardModel, unbatched: list[float]) -> None:
     with pytest.raises(RewardModelError, match="no threshold"):
         asyncio.run(reward_judgements(model, PAIRS))
-    cut = sorted(unbatched)[3]
+    ordered = sorted(unbatched)
+    cut = (ordered[3] + ordered[4]) / 2  # no reward sits on it (batching moves float noise)
     judgements = asyncio.run(reward_judgements(model, PAIRS, threshold=cut, batch_size=4))
-    assert [j.verdict for j in judgements] == ["good" if r >= cut else "bad" for r in unbatched]
+    expected = ["good" if r >= cut and response else "bad" for r, (_, response) in zip(unbatched, PAIRS, strict=True)]
+    assert [j.verdict for j in judgements] == expected
+    assert judgements[2].reason == "empty response" and judgements[2].trace[0]["reward"] is None
+
+
+def test_an_empty_greeting_is_bad_without_a_forward_pass() -> None:
+    from harness.judges.reward_model import RewardBatcher
+
+    model = FakeModel()
+    judgement = asyncio.run(reward_judgement(RewardBatcher(model), "朋友结婚的祝福", "  \n"))
+    assert (judgement.verdict, judgement.reason, model.calls) == ("bad", "empty response", [])
 
 
 class FakeModel:
@@ -358,8 +369,8 @@ def test_concurrent_judgements_share_one_forward() -> None:
         return await asyncio.gather(*(reward_judgement(batcher, q, r) for q, r in PAIRS))
 
     judgements = asyncio.run(main())
-    assert fake.calls == [len(PAIRS)]
-    assert [j.trace[0]["reward"] for j in judgements] == [float(len(r)) for _, r in PAIRS]
+    assert fake.calls == [len([r for _, r in PAIRS if r])]  # the empty greeting needs no forward
+    assert [j.trace[0]["reward"] for j in judgements] == [float(len(r)) if r else None for _, r in PAIRS]
     assert [j.verdict for j in judgements] == ["good" if len(r) >= 3 else "bad" for _, r in PAIRS]
 
 
@@ -474,17 +485,21 @@ def test_scorer_in_an_eval_records_reward_and_threshold(
     scores = {s.id: s.scores["reward_model_judge"] for s in log.samples}
     for sample_id, expected in enumerate(unbatched[:4], start=1):
         score = scores[sample_id]
-        assert score.metadata["reward"] == pytest.approx(expected, abs=1e-4)
         assert score.metadata["threshold"] == cut
         assert score.metadata["threshold_source"] == "stored"
         assert score.metadata["checkpoint"] == str(checkpoint.resolve())
+        if sample_id == 3:  # the empty greeting: bad, no forward pass
+            assert (score.answer, score.value, score.metadata["reward"]) == ("", 0, None)
+            assert score.explanation == "empty response"
+            continue
+        assert score.metadata["reward"] == pytest.approx(expected, abs=1e-4)
         assert score.value == (1 if expected >= cut else 0)
-    assert scores[3].answer == ""  # the empty greeting was scored, not skipped
     query, response = PAIRS[3]  # sample 4 had no query metadata: the policy prefix was stripped, as a check shows
     [prefixed] = RewardModel.load(checkpoint).rewards([(policy_prompt(query), response)])
     assert abs(prefixed - unbatched[3]) > 1e-3
     [result] = log.results.scores
-    assert result.metrics["excellence_rate"].value == 0.5
+    good = sum(reward >= cut for i, reward in enumerate(unbatched[:4], start=1) if i != 3)
+    assert result.metrics["excellence_rate"].value == good / 4
     identity = reward_model_identity(checkpoint).metadata()
     [spec] = log.eval.scorers
     assert {key: spec.metadata[key] for key in IDENTITY_KEYS} == identity  # in the header
@@ -521,16 +536,16 @@ def test_a_pair_the_model_fails_on_is_unscored_and_its_neighbours_are_scored(
     assert math.isnan(failed.value) and failed.reason == FORWARD_FAILED_REASON
     assert "CUDA error" in failed.explanation and "reward" not in failed.metadata
     assert failed.metadata["rm_sha256"] == reward_model_identity(checkpoint, threshold=-1e9).sha256
-    assert [scores[i].value for i in (1, 3, 4)] == [1, 1, 1]
+    assert [scores[i].value for i in (1, 3, 4)] == [1, 0, 1]  # 3 is the empty greeting: bad
     [result] = log.results.scores
-    assert result.unscored_samples == 1 and result.metrics["excellence_rate"].value == 1.0
+    assert result.unscored_samples == 1 and result.metrics["excellence_rate"].value == 2 / 3
 
 
 def test_explicit_threshold_overrides_the_stored_one(checkpoint: Path, tmp_path: Path) -> None:
     save_threshold(checkpoint, StoredThreshold(threshold=1e9))
     log = _eval(reward_model_judge(str(checkpoint), threshold=-1e9, batch_size=2), tmp_path)
     scores = [s.scores["reward_model_judge"] for s in log.samples]
-    assert all(s.value == 1 and s.metadata["threshold"] == -1e9 for s in scores)
+    assert all(s.value == (1 if s.answer else 0) and s.metadata["threshold"] == -1e9 for s in scores)
     assert {s.metadata["threshold_source"] for s in scores} == {"argument"}
 
 
