@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from harness.leaderboard.board_run import board_run
+from tasks.greeting_generation.task import TASK_VERSION
 from trainers.config import ConfigError, preset_names
 from trainers.grpo import load_grpo_config
 
+REPO = Path(__file__).resolve().parents[2]
 GRPO_PRESETS = [name for name in preset_names() if name.startswith("grpo-")]
 
 
@@ -34,7 +37,17 @@ def test_every_grpo_preset_loads(name: str) -> None:
     elif name.startswith("grpo-embedded"):
         assert (run.model.model_name_or_path, run.model.use_peft, run.grpo.use_cpu) == ("embedded", True, True)
         assert run.watch is not None and run.watch.kind != run.rewards[0].kind
-        assert (run.args.eval_prompts, run.args.eval_limit, run.args.eval_judges) == ("bundled", 42, "principle,length")
+        board = board_run(REPO / "leaderboards" / "greetings", task_version=TASK_VERSION)  # --leaderboard's board
+        assert (run.args.eval_prompts, run.args.eval_limit, run.args.eval_judges) == (
+            board.prompts,
+            board.limit,
+            board.judges,
+        )
+        assert (run.args.eval_max_tokens, run.grpo.seed, run.args.eval_rm_checkpoint) == (
+            board.max_tokens,
+            board.seed,
+            "prepared",
+        )
     elif name == "grpo-paper-4xa100":
         grpo = run.grpo
         assert (grpo.num_generations, grpo.learning_rate, grpo.beta, grpo.num_train_epochs) == (4, 3e-7, 0.001, 5)
