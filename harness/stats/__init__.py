@@ -55,7 +55,7 @@ if TYPE_CHECKING:
         length_controlled,
         length_controlled_rates,
     )
-    from harness.stats.logistic import fit_logistic, fit_ridge_logistic
+    from harness.stats.logistic import fit_logistic, fit_ridge_logistic, fit_ridge_logistic_by_group
     from harness.stats.strata import STRATA, LengthStratum, length_edges, length_strata
 
 __all__ = [
@@ -84,6 +84,7 @@ __all__ = [
     "fit_integer_threshold",
     "fit_logistic",
     "fit_ridge_logistic",
+    "fit_ridge_logistic_by_group",
     "fit_threshold",
     "length_controlled",
     "length_controlled_rates",

@@ -31,7 +31,7 @@ from scipy import stats
 
 from harness.stats.arrays import binary_array, float_array
 from harness.stats.intervals import CONFIDENCE
-from harness.stats.logistic import fit_logistic, fit_ridge_logistic, logistic_hessian
+from harness.stats.logistic import fit_logistic, fit_ridge_logistic_by_group, logistic_hessian
 
 RIDGE = 0.1
 """L2 penalty on the intercepts and the slope (a weak prior at rate 0.5 and no length effect): it keeps a run
@@ -236,11 +236,8 @@ class LengthControlled:
 
 
 def _fit_rates(groups: np.ndarray, x: np.ndarray, y: np.ndarray, runs: int) -> np.ndarray:
-    """Penalised maximum likelihood of (a_0 .. a_{runs-1}, b): one intercept column per run plus the slope."""
-    design = np.zeros((len(x), runs + 1))
-    design[np.arange(len(x)), groups] = 1.0
-    design[:, -1] = x
-    return fit_ridge_logistic(design, y, RIDGE)
+    """Penalised maximum likelihood of (a_0 .. a_{runs-1}, b): one intercept per run plus the slope."""
+    return fit_ridge_logistic_by_group(groups, x, y, runs, RIDGE)
 
 
 def length_controlled_rates(

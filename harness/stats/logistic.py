@@ -80,3 +80,49 @@ def fit_ridge_logistic(
         if float(np.max(np.abs(step))) < 1e-8:
             break
     return theta
+
+
+def fit_ridge_logistic_by_group(
+    groups: NDArray[np.intp],
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    n_groups: int,
+    ridge: float,
+    iterations: int = 50,
+) -> NDArray[np.float64]:
+    """:func:`fit_ridge_logistic` on the design "one intercept per group plus one shared slope on ``x``", in O(rows).
+
+    The same Newton iterates as the dense fit, but the Hessian of that design is an arrowhead (diagonal in the
+    intercepts, one dense row and column for the slope), so each step is a few group sums (``np.bincount``) and a
+    Schur complement instead of a (groups + 1)-square matrix product and solve. A leaderboard's length control
+    refits it hundreds of times per judge over a hundred runs: dense, that took ~20 s; this, well under one.
+
+    Args:
+        groups: Each row's group, in ``0 .. n_groups - 1``.
+        x: Each row's covariate.
+        y: 0/1 outcomes.
+        n_groups: Number of groups (a group without rows gets the ridge's answer, 0).
+        ridge: The penalty's weight on every coefficient (> 0: finite under separation, and no empty group is
+            singular).
+        iterations: At most this many Newton steps; it stops earlier once no coefficient moves by 1e-8.
+
+    Returns:
+        ``(a_0, ..., a_{n_groups - 1}, b)``: the intercepts, then the slope.
+    """
+    intercepts = np.zeros(n_groups)
+    slope = 0.0
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-(intercepts[groups] + slope * x)))
+        residual, weight = p - y, p * (1 - p)
+        grad_a = np.bincount(groups, residual, n_groups) + ridge * intercepts
+        grad_b = float(residual @ x) + ridge * slope
+        diag = np.bincount(groups, weight, n_groups) + ridge
+        border = np.bincount(groups, weight * x, n_groups)
+        corner = float(weight @ (x * x)) + ridge
+        step_b = (grad_b - float(border @ (grad_a / diag))) / (corner - float(border @ (border / diag)))
+        step_a = (grad_a - border * step_b) / diag
+        intercepts -= step_a
+        slope -= step_b
+        if max(float(np.max(np.abs(step_a), initial=0.0)), abs(step_b)) < 1e-8:
+            break
+    return np.append(intercepts, slope)
