@@ -7,7 +7,7 @@
 - :mod:`~harness.stats.strata`: the figures inside length quintiles.
 - :mod:`~harness.stats.intervals`: the Wilson interval of a proportion (pure Python).
 - :mod:`~harness.stats.cuts`: accuracy-maximising cuts (length rule, reward-model and P(good) thresholds).
-- :mod:`~harness.stats.logistic`: logistic regression, plain and ridge-penalised.
+- :mod:`~harness.stats.logistic`: logistic regression, plain and ridge-penalised (per-group intercepts).
 - :mod:`~harness.stats.length_control`: what verdicts say once length is accounted for.
 
 Names load on first use (PEP 562), so ``from harness.stats import wilson_interval`` imports neither numpy nor
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
         length_controlled,
         length_controlled_rates,
     )
-    from harness.stats.logistic import fit_logistic, fit_ridge_logistic, fit_ridge_logistic_by_group
+    from harness.stats.logistic import fit_logistic, fit_ridge_logistic_by_group
     from harness.stats.strata import STRATA, LengthStratum, length_edges, length_strata
 
 __all__ = [
@@ -83,7 +83,6 @@ __all__ = [
     "f1_score",
     "fit_integer_threshold",
     "fit_logistic",
-    "fit_ridge_logistic",
     "fit_ridge_logistic_by_group",
     "fit_threshold",
     "length_controlled",
