@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
+
+# Inspect's private module: PrerequisiteError is the one exception `inspect eval` prints as its message alone, and
+# inspect-ai 0.3.285 exports it nowhere public. This is greetbench's only import from inspect_ai._*.
 from inspect_ai._util.error import PrerequisiteError
 
 USAGE_EXIT = 2

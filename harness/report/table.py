@@ -11,7 +11,7 @@ from inspect_ai.scorer import Score
 
 from harness.judge_names import JUDGE_SCORERS
 from harness.logs import frames
-from harness.logs.frames import REWARD_KEY, SAMPLE_SCORES_SCHEMA, finite, sample_scores_frame, score_value
+from harness.logs.frames import REWARD_KEY, SAMPLE_SCORES_SCHEMA, finite, sample_scores_frame
 
 LENGTH_SCORER = JUDGE_SCORERS["length"]
 """Scorer name of the length baseline (``length_judge``)."""
@@ -43,12 +43,6 @@ PROBE_SCHEMA: dict[str, Any] = {
     "value": pl.Float64,
 }
 """Columns of :func:`probe_table`."""
-
-
-def verdict_of(score: Score) -> int | None:
-    """1 (good) / 0 (bad) from a judge's score value, None when unscored (NaN, None or not a number)."""
-    value = score_value(score.value)
-    return None if value is None else int(value >= 0.5)
 
 
 def p_good_of(score: Score) -> float | None:
