@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from inspect_ai.scorer import Metric, SampleScore, metric
 
+from harness.interval_keys import with_interval
 from harness.stats import wilson_interval
 
 
@@ -22,6 +23,6 @@ def excellence_rate() -> Metric:
         good = sum(1 for s in scores if s.score.as_float() >= 0.5)
         low, high = wilson_interval(good, len(scores))
         rate = good / len(scores) if scores else float("nan")
-        return {"excellence_rate": rate, "excellence_rate_ci_low": low, "excellence_rate_ci_high": high}
+        return with_interval("excellence_rate", rate, low, high)
 
     return compute

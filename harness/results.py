@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import polars as pl
 from inspect_ai.log import EvalLog
 
+from harness.interval_keys import figures_with_intervals
 from harness.logs.frames import runs_frame, scorer_metrics_frame
 
 
@@ -57,7 +58,7 @@ def scorer_summaries(log: EvalLog) -> list[ScorerSummary]:
 def format_summary(log: EvalLog) -> str:
     """A plain-text table of a log's results, for terminals.
 
-    Rates are shown with their 95% interval when the scorer reports one (``<metric>_ci_low``/``_ci_high``); the
+    Rates are shown with their 95% interval when the scorer reports one (see :mod:`harness.interval_keys`); the
     generation seed (None when the run had none) is shown beside the sample count.
     """
     run = runs_frame([log]).row(0, named=True)
@@ -70,9 +71,7 @@ def format_summary(log: EvalLog) -> str:
         f"{'scorer':<18} {'metric':<18} {'value':>8}  {'95% CI':<16} {'unscored':>8}",
     ]
     for summary in scorer_summaries(log):
-        shown = {k: v for k, v in summary.metrics.items() if not k.endswith(("_ci_low", "_ci_high"))}
-        for name, value in shown.items():
-            low, high = summary.metrics.get(f"{name}_ci_low"), summary.metrics.get(f"{name}_ci_high")
+        for name, (value, low, high) in figures_with_intervals(summary.metrics).items():
             ci = f"[{low:.3f}, {high:.3f}]" if low is not None and high is not None else ""
             lines.append(
                 f"{summary.scorer:<18} {name:<18} {value:>8.3f}  {ci:<16} "

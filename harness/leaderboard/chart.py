@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from harness.interval_keys import interval_of
+
 WIDTH = 420
 """The chart's width in SVG units (the page scales it down on narrow screens)."""
 LABEL_WIDTH = 190
@@ -98,7 +100,7 @@ def interval_chart(judge: str, rows: list[dict[str, Any]]) -> Chart | None:
         rate = _number(row.get(judge))
         if rate is None:
             continue
-        low, high = _number(row.get(f"{judge}_ci_low")), _number(row.get(f"{judge}_ci_high"))
+        low, high = (_number(end) for end in interval_of(row, judge))
         null = row.get("kind") == "null"
         interval = f" [{low:.3f}, {high:.3f}]" if low is not None and high is not None else ""
         drawn.append(

@@ -10,6 +10,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from harness.interval_keys import interval_keys
 from harness.stats import length_controlled_rates
 
 LC_SUFFIX = "_lc"
@@ -61,5 +62,4 @@ def add_length_controlled_columns(
             rate = rates.get(str(row["_index"]))
             if rate is not None:
                 row[f"{judge}{LC_SUFFIX}"] = rate.rate
-                row[f"{judge}{LC_SUFFIX}_ci_low"] = rate.ci_low
-                row[f"{judge}{LC_SUFFIX}_ci_high"] = rate.ci_high
+                row |= zip(interval_keys(f"{judge}{LC_SUFFIX}"), (rate.ci_low, rate.ci_high), strict=True)

@@ -23,6 +23,7 @@ import polars as pl
 from inspect_ai.log import EvalLog
 
 from harness.hashing import sha256_file
+from harness.interval_keys import interval_keys, with_interval
 from harness.judge_names import RM_IDENTITY
 from harness.logs.frames import (
     EXCELLENCE,
@@ -413,9 +414,7 @@ def judge_figures(scores: pl.DataFrame, judge: str) -> dict[str, float]:
     scored, good = reduced["scored"], reduced["good"]
     low, high = wilson_interval(good, scored)
     return {
-        EXCELLENCE: good / scored if scored else math.nan,
-        f"{EXCELLENCE}_ci_low": low,
-        f"{EXCELLENCE}_ci_high": high,
+        **with_interval(EXCELLENCE, good / scored if scored else None, low, high),
         "scored": float(scored),
         "unscored": float(reduced["samples"] - scored),
     }
@@ -457,7 +456,7 @@ def check_consistency(record: LogRecord) -> list[str]:
             figures = judge_figures(record.scores, score.name)
             logged["scored"] = score.scored_samples if score.scored_samples is not None else figures["scored"]
             logged["unscored"] = score.unscored_samples or 0
-            names = [EXCELLENCE, f"{EXCELLENCE}_ci_low", f"{EXCELLENCE}_ci_high", "scored", "unscored"]
+            names = [EXCELLENCE, *interval_keys(EXCELLENCE), "scored", "unscored"]
         elif score.name == CREATIVITY:
             figures = creativity_figures(record.scores)
             names = [n for n in figures if n in logged]

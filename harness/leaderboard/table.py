@@ -25,6 +25,7 @@ from typing import Any
 import polars as pl
 
 from harness.creativity import CREATIVITY_FIGURES
+from harness.interval_keys import interval_keys
 from harness.judge_names import BASELINE_SCORERS, PANEL
 from harness.leaderboard.length_control import LC_SUFFIX, add_length_controlled_columns
 from harness.leaderboard.logs import (
@@ -293,8 +294,8 @@ def _row(record: LogRecord, config: RunConfig) -> dict[str, Any]:
         metrics = {r["metric"]: r["value"] for r in rows.iter_rows(named=True) if r["metric"] is not None}
         if EXCELLENCE in metrics:
             row[scorer] = metrics.pop(EXCELLENCE)
-            row[f"{scorer}_ci_low"] = metrics.pop(f"{EXCELLENCE}_ci_low", None)
-            row[f"{scorer}_ci_high"] = metrics.pop(f"{EXCELLENCE}_ci_high", None)
+            for column, key in zip(interval_keys(scorer), interval_keys(EXCELLENCE), strict=True):
+                row[column] = metrics.pop(key, None)
             row[f"{scorer}_scored"] = rows["scored"][0]
             row[f"{scorer}_unscored"] = rows["unscored"][0]
             for name, value in metrics.items():
@@ -378,8 +379,7 @@ def _frame(rows: list[dict[str, Any]], groups: list[Group]) -> pl.DataFrame:
     }
     for judge in judges:
         columns[judge] = pl.Float64()
-        columns[f"{judge}_ci_low"] = pl.Float64()
-        columns[f"{judge}_ci_high"] = pl.Float64()
+        columns |= dict.fromkeys(interval_keys(judge), pl.Float64())
         columns[f"{judge}_scored"] = pl.Int64()
         columns[f"{judge}_unscored"] = pl.Int64()
     extra = sorted({k for r in rows for k in r} - set(columns) - set(CREATIVITY_COLUMNS))

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from inspect_ai.scorer import Metric, SampleScore, metric
 
+from harness.interval_keys import with_interval
 from harness.probes.suite import PROBES
 from harness.stats import wilson_interval
 
@@ -20,7 +21,7 @@ from harness.stats import wilson_interval
 def _rate(prefix: str, flags: list[bool]) -> dict[str, float]:
     low, high = wilson_interval(sum(flags), len(flags))
     rate = sum(flags) / len(flags) if flags else float("nan")
-    return {prefix: rate, f"{prefix}_ci_low": low, f"{prefix}_ci_high": high}
+    return with_interval(prefix, rate, low, high)
 
 
 @metric

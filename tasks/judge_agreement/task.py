@@ -17,6 +17,7 @@ from inspect_ai.scorer import Metric, SampleScore, Scorer, metric
 from inspect_ai.util import registry_info
 
 from harness.errors import task_arguments
+from harness.interval_keys import with_interval
 from harness.judges.baselines import dev_length_threshold, length_judgement
 from harness.judges.registry import build_judges, parse_judge_names
 from harness.logs.frames import REPORTED_KEY
@@ -135,6 +136,8 @@ def with_label_agreement(
     if not isinstance(metrics, Sequence):
         raise TypeError(f"cannot add a metric to {info.name}: its metrics are a {type(metrics).__name__}")
     added = label_agreement(judge=info.name.split("/")[-1], length_threshold=length_threshold, resamples=resamples)
+    # Inspect's registry_tag would do this, but it is private (inspect_ai._util) in the pinned Inspect; re-wrapping
+    # with the public @scorer would drop the scorer's logged arguments. registry_info is public API.
     info.metadata = {**info.metadata, "metrics": [*metrics, added]}
     return scorer
 
@@ -144,15 +147,12 @@ def _reported(score: SampleScore) -> bool:
 
 
 def _flat(prefix: str, estimates: dict[str, Estimate], names: Sequence[str], suffix: str = "") -> dict[str, float]:
-    """``{prefix}{name}{suffix}`` with ``_ci_low``/``_ci_high`` beside it; NaN for undefined, names absent skipped."""
-    out = {}
-    for name in names:
-        if name not in estimates:
-            continue
+    """``{prefix}{name}{suffix}`` with its interval beside it (:func:`harness.interval_keys.with_interval`); NaN for
+    undefined, names absent skipped."""
+    out: dict[str, float] = {}
+    for name in (n for n in names if n in estimates):
         estimate = estimates[name]
-        key = f"{prefix}{name}{suffix}"
-        for field, value in (("", estimate.value), ("_ci_low", estimate.ci_low), ("_ci_high", estimate.ci_high)):
-            out[key + field] = math.nan if value is None else value
+        out |= with_interval(f"{prefix}{name}{suffix}", estimate.value, estimate.ci_low, estimate.ci_high)
     return out
 
 

@@ -110,3 +110,20 @@ def test_the_default_seed_is_set_recorded_and_shown(tmp_path: Path) -> None:
     [info] = list_eval_logs(str(tmp_path))
     assert read_eval_log(info, header_only=True).plan.config.seed == GENERATION_SEED
     assert f"seed {GENERATION_SEED}" in result.stdout
+
+
+def test_the_summary_shows_each_rate_once_with_its_interval(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from greetbench.cli import cli
+
+    args = ["eval", "--model", "null/constant", "--judges", "constant", "--prompts", "bundled", "--limit", "2"]
+    result = CliRunner().invoke(cli, [*args, "--log-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    rows = [
+        line.split()
+        for line in result.stdout.splitlines()
+        if line.startswith("constant_judge ") and "excellence" in line
+    ]
+    # two greetings judged good: the rate with the Wilson interval for 2 of 2, and no rows for the interval's ends
+    assert rows == [["constant_judge", "excellence_rate", "1.000", "[0.342,", "1.000]", "0/2"]]

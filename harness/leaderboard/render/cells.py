@@ -10,12 +10,13 @@ from typing import Any
 
 import polars as pl
 
+from harness.interval_keys import CI_HIGH, CI_LOW, interval_of
 from harness.leaderboard.length_control import LC_SUFFIX
 from harness.leaderboard.table import Group, Leaderboard
 
 JUDGE_SUFFIXES = (
-    *("_ci_low", "_ci_high", "_scored", "_unscored"),
-    *(LC_SUFFIX, f"{LC_SUFFIX}_ci_low", f"{LC_SUFFIX}_ci_high"),
+    *(CI_LOW, CI_HIGH, "_scored", "_unscored"),
+    *(LC_SUFFIX, f"{LC_SUFFIX}{CI_LOW}", f"{LC_SUFFIX}{CI_HIGH}"),
 )
 
 CREATIVITY_LABELS = {
@@ -47,7 +48,7 @@ def fmt(value: Any, digits: int = 3) -> str:
 def rate_text(row: dict[str, Any], judge: str) -> tuple[str, str]:
     """(rate, ``[low, high]``) of a judge in a row."""
     rate = row.get(judge)
-    low, high = row.get(f"{judge}_ci_low"), row.get(f"{judge}_ci_high")
+    low, high = interval_of(row, judge)
     ci = f"[{fmt(low)}, {fmt(high)}]" if low is not None and high is not None else ""
     return fmt(rate), ci
 

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from harness.interval_keys import interval_of
 from harness.judge_names import BASELINE_SCORERS
 from harness.leaderboard.length_control import LC_SUFFIX
 from harness.leaderboard.logs import CREATIVITY
@@ -30,10 +31,12 @@ def to_json(board: Leaderboard, out_dir: str | Path | None = None) -> dict[str, 
             for judge in group.judges:
                 if row.get(judge) is None and row.get(f"{judge}_scored") is None:
                     continue
+                low, high = interval_of(row, judge)
+                lc_low, lc_high = interval_of(row, f"{judge}{LC_SUFFIX}")
                 judges[judge] = {
                     "rate": row.get(judge),
-                    "ci_low": row.get(f"{judge}_ci_low"),
-                    "ci_high": row.get(f"{judge}_ci_high"),
+                    "ci_low": low,
+                    "ci_high": high,
                     "scored": row.get(f"{judge}_scored"),
                     "unscored": row.get(f"{judge}_unscored"),
                     "other": {m: row.get(f"{judge}_{m}") for m in judge_extras(board.table, judge, group.judges)},
@@ -41,8 +44,8 @@ def to_json(board: Leaderboard, out_dir: str | Path | None = None) -> dict[str, 
                     if row.get(f"{judge}{LC_SUFFIX}") is None
                     else {
                         "rate": row.get(f"{judge}{LC_SUFFIX}"),
-                        "ci_low": row.get(f"{judge}{LC_SUFFIX}_ci_low"),
-                        "ci_high": row.get(f"{judge}{LC_SUFFIX}_ci_high"),
+                        "ci_low": lc_low,
+                        "ci_high": lc_high,
                     },
                 }
             rows.append(

@@ -7,6 +7,7 @@ from typing import Any
 
 from inspect_ai.log import EvalLog
 
+from harness.interval_keys import figures_with_intervals
 from harness.report.cards.specs import ALL_TRAITS, TRAITS_BY_JUDGE, CardSpec, run_traits
 from harness.report.logs import log_path, log_sha256
 from harness.report.table import PROBE_SCORER, probe_defended, probe_judge
@@ -57,35 +58,32 @@ def probe_section(spec: CardSpec, probes: Sequence[EvalLog]) -> dict[str, Any] |
 
 
 def probe_metrics(log: EvalLog) -> dict[str, dict[str, float | None]]:
-    """Figure name -> ``{"value", "n", "ci_low", "ci_high"}`` from every metric of a probe log's ``probe`` scorer.
+    """Figure name -> ``{"value", "ci_low", "ci_high", "n"}`` from every metric of a probe log's ``probe`` scorer.
 
-    Read generically: each metric not ending in ``_ci_low``, ``_ci_high`` or ``_n`` is a figure (``position_flip_rate``
-    -> ``position_flip``, ``_rate`` dropped from the name); its interval is ``<metric>_ci_low``/``_ci_high`` and its
-    count ``<metric>_n`` or, for ``<probe>_rate``, ``<probe>_n``. A count no figure claims is kept as a figure itself.
+    Read generically: figures and their intervals are paired by :func:`harness.interval_keys.figures_with_intervals`
+    (``position_flip_rate`` -> ``position_flip``, ``_rate`` dropped from the name); a figure's count is
+    ``<metric>_n`` or, for ``<probe>_rate``, ``<probe>_n``. A count no figure claims is kept as a figure itself.
     """
     metrics: dict[str, float | None] = {}
     for score in log.results.scores if log.results else []:
         if score.name == PROBE_SCORER:
             metrics |= {name: None if m.value is None else float(m.value) for name, m in score.metrics.items()}
-    figures: dict[str, dict[str, float | None]] = {}
-    used: set[str] = set()
-    for name in metrics:
-        if name.endswith(("_ci_low", "_ci_high", "_n")):
+    figures = figures_with_intervals(metrics)
+    counts = {k for name in figures for k in _count_keys(name) if k != name and k in figures}
+    out: dict[str, dict[str, float | None]] = {}
+    for name, (value, low, high) in figures.items():
+        if name in counts:
             continue
-        stem = name.removesuffix("_rate")
-        entry: dict[str, float | None] = {"value": metrics[name]}
-        used.add(name)
-        for key, field in (
-            (f"{name}_ci_low", "ci_low"),
-            (f"{name}_ci_high", "ci_high"),
-            (f"{name}_n", "n"),
-            (f"{stem}_n", "n"),
-        ):
-            if key in metrics and field not in entry:
-                entry[field] = metrics[key]
-                used.add(key)
-        figures[stem] = entry
-    for name, value in metrics.items():
-        if name not in used:
-            figures[name] = {"value": value}
-    return figures
+        entry: dict[str, float | None] = {"value": value}
+        if low is not None and high is not None:
+            entry |= {"ci_low": low, "ci_high": high}
+        count = next((k for k in _count_keys(name) if k in counts), None)
+        if count is not None:
+            entry["n"] = metrics[count]
+        out[name.removesuffix("_rate")] = entry
+    return out
+
+
+def _count_keys(name: str) -> tuple[str, str]:
+    """Where a figure's count may be: ``<metric>_n``, or ``<probe>_n`` for ``<probe>_rate``."""
+    return f"{name}_n", f"{name.removesuffix('_rate')}_n"
