@@ -32,6 +32,9 @@ RM_IDENTITY = "rm_sha256"
 """Where a reward-model judge records its content identity: in its scorer's header metadata and in every score's
 metadata (the first of ``harness.judges.reward_model.IDENTITY_KEYS``)."""
 
+PROBED_JUDGE_KEY = "judge_setup"
+"""Key of a ``judge_probes`` log's metadata holding what the probed judge is (for a reward model, its identity)."""
+
 
 def short_names() -> dict[str, str]:
     """Scorer name in logs -> short name, the panel included."""

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 from inspect_ai.model import GenerateConfig, get_model
 
 from harness.creativity import char_length
@@ -25,6 +26,17 @@ from harness.judges.debate import DebateConfig, debate_judgement, debate_models_
 from harness.judges.judgement import Judgement
 from harness.judges.pairwise import PAIRWISE_CONFIG, PairwiseJudgement, judge_pair
 from harness.judges.principle import JUDGE_CONFIG, JUDGE_ROLE, judge_with_principles
+from harness.judges.reward_model import (
+    RewardBatcher,
+    RewardForwardError,
+    RewardModel,
+    RewardModelError,
+    checkpoint_dir,
+    missing_threshold_message,
+    read_threshold,
+    reward_judgement,
+    reward_model_identity,
+)
 from harness.principles import DEFAULT_PRINCIPLES, load_principles
 from harness.probes.case import ProbeCase, ProbeOutcome, judgement_record
 
@@ -58,12 +70,14 @@ class ProbeJudgeOptions:
         principles: Principles for the principle judge.
         data_dir: The paper's data folder (the length judge fits its threshold on the dev split).
         role: The model role supplying the judge model.
+        rm_checkpoint: The reward-model judge's checkpoint folder (with its stored threshold).
     """
 
     defended: bool = True
     principles: str = DEFAULT_PRINCIPLES
     data_dir: str | None = None
     role: str = JUDGE_ROLE
+    rm_checkpoint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,10 +165,59 @@ def _prepare_length(options: ProbeJudgeOptions) -> Prepared:
     )
 
 
+def _prepare_reward_model(options: ProbeJudgeOptions) -> Prepared:
+    """The reward model at its stored cut; loaded on first use (once per process), its identity in the log.
+
+    It scores each greeting alone, so a pair's winner (the higher reward) cannot depend on the order shown: the
+    position probe measures nothing for it and says so in its trace. It samples nothing, so the stability probe
+    checks only that repeated forwards agree.
+    """
+    if not options.rm_checkpoint:
+        raise ValueError("the 'rm' judge needs a reward-model checkpoint: rm_checkpoint=<folder>")
+    try:
+        path = checkpoint_dir(options.rm_checkpoint)
+        stored = read_threshold(path)
+        if stored is None:
+            raise RewardModelError(missing_threshold_message(path))
+        identity = reward_model_identity(path)
+    except RewardModelError as err:  # an argument that cannot be used: the task reports it in one line
+        raise ValueError(str(err)) from err
+    batcher: RewardBatcher | None = None
+
+    async def shared_batcher() -> RewardBatcher:
+        nonlocal batcher
+        if batcher is None:
+            model = await anyio.to_thread.run_sync(RewardModel.load, path)  # cached per process
+            batcher = batcher or RewardBatcher(model)
+        return batcher
+
+    async def judge(query: str, response: str, sampling: GenerateConfig | None) -> Judgement:
+        try:
+            return await reward_judgement(await shared_batcher(), query, response, stored.threshold)
+        except RewardForwardError as err:
+            return Judgement(None, str(err), ())
+
+    async def compare(query: str, a: str, b: str) -> PairwiseJudgement:
+        ra, rb = (await judge(query, a, None)), (await judge(query, b, None))
+        rewards = [_reward(j) for j in (ra, rb)]
+        winner = None if None in rewards or rewards[0] == rewards[1] else ("A" if rewards[0] > rewards[1] else "B")
+        reason = f"reward model, order-blind: A {ra.reason}; B {rb.reason}"
+        return PairwiseJudgement(winner, winner, (reason, reason))
+
+    metadata = {"threshold": stored.threshold, **identity.metadata()}
+    return Prepared(lambda: ProbeJudge("rm", judge, compare), metadata)
+
+
+def _reward(judgement: Judgement) -> float | None:
+    """The raw reward in a reward-model judgement's trace (None for an empty greeting or a failed forward)."""
+    return next((step.get("reward") for step in judgement.trace), None)
+
+
 PROBE_JUDGES: dict[str, ProbeJudgeSpec] = {
     "principle": ProbeJudgeSpec(_prepare_principle, True, "principle-guided LLM judge (defenses switchable)"),
     "debate": ProbeJudgeSpec(_prepare_debate, False, "multi-agent debate judge, retrieval off"),
     "length": ProbeJudgeSpec(_prepare_length, False, "the length rule (no model; longer wins a pair)"),
+    "rm": ProbeJudgeSpec(_prepare_reward_model, False, "reward-model judge at its stored cut (needs rm_checkpoint)"),
 }
 """Judges the probes can test, by short name (the ``judge`` task argument)."""
 

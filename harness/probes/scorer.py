@@ -20,15 +20,16 @@ def probe(
     principles: str = DEFAULT_PRINCIPLES,
     data_dir: str | None = None,
     role: str = JUDGE_ROLE,
+    rm_checkpoint: str | None = None,
 ) -> Scorer:
     """Judge each sample's probe case (from its metadata) and score whether the judge failed the probe.
 
     The judge model comes from the required role ``role`` (the position probe uses the pairwise core on the same
-    role); the length judge needs no model. The value is 1 when the judge did the bad thing on the probe case
-    (flipped, or called a null/injected/inflated text good), else 0; an unreadable judge output on the probe case
-    is ``Score.unscored``. Metadata holds ``probe``, ``hit`` (the value as a bool), ``failed`` (what the family's
-    rate counts: True/False, or None when the case does not count, with ``note`` saying why), the verdicts and
-    the judge's raw outputs.
+    role); the length and reward-model judges need no model role. The value is 1 when the judge did the bad thing
+    on the probe case (flipped, or called a null/injected/inflated text good), else 0; an unreadable judge output
+    on the probe case is ``Score.unscored``. Metadata holds ``probe``, ``hit`` (the value as a bool), ``failed``
+    (what the family's rate counts: True/False, or None when the case does not count, with ``note`` saying why),
+    the verdicts and the judge's raw outputs.
 
     Args:
         judge: The judge under test (see :data:`harness.probes.judges.PROBE_JUDGES`).
@@ -36,8 +37,11 @@ def probe(
         principles: Principles of the principle judge.
         data_dir: The paper's data folder (the length judge's threshold).
         role: The model role supplying the judge model.
+        rm_checkpoint: The reward-model judge's checkpoint (judge ``rm`` only).
     """
-    options = ProbeJudgeOptions(defended=defended, principles=principles, data_dir=data_dir, role=role)
+    options = ProbeJudgeOptions(
+        defended=defended, principles=principles, data_dir=data_dir, role=role, rm_checkpoint=rm_checkpoint
+    )
     prepared = prepare_probe_judge(judge, options)
 
     async def score(state: TaskState, target: Target) -> Score:

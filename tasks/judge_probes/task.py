@@ -11,6 +11,7 @@ from collections import Counter
 from inspect_ai import Task, task
 
 from harness.errors import task_arguments
+from harness.judge_names import PROBED_JUDGE_KEY
 from harness.principles import DEFAULT_PRINCIPLES
 from harness.probes import (
     PROBES,
@@ -39,6 +40,7 @@ def judge_probes(
     principles: str = DEFAULT_PRINCIPLES,
     stability_runs: int = 3,
     stability_temperature: float = 0.7,
+    rm_checkpoint: str | None = None,
 ) -> Task:
     """Probe one judge's reliability; one metric family per probe (``<probe>_rate`` with Wilson CIs, ``<probe>_n``).
 
@@ -46,7 +48,7 @@ def judge_probes(
     not used (``--model none`` is fine). The debate judge runs with retrieval off here, to keep probes cheap.
 
     Args:
-        judge: ``principle``, ``debate`` or ``length`` (see :data:`harness.probes.PROBE_JUDGES`).
+        judge: ``principle``, ``debate``, ``length`` or ``rm`` (see :data:`harness.probes.PROBE_JUDGES`).
         probes: ``all``, ``length``, or a comma list of ``position``, ``length_pad``, ``length_inflate``,
             ``injection``, ``null``, ``stability``.
         defended: Keep the principle judge's injection defenses (False: the plain prompt, the "before").
@@ -56,6 +58,7 @@ def judge_probes(
         principles: Principles of the principle judge (bundled name or YAML path; its hash goes into the log).
         stability_runs: Judgements per greeting in the stability probe (different seeds).
         stability_temperature: Sampling temperature of the stability probe.
+        rm_checkpoint: The reward-model judge's checkpoint folder, with its stored threshold (judge ``rm``).
 
     Raises:
         TaskArgumentError: An argument that cannot be used (unknown judge or probe, missing data), in one line.
@@ -63,14 +66,18 @@ def judge_probes(
     with task_arguments():
         names = parse_probes(probes)
         settings = ProbeSettings(stability_runs=stability_runs, stability_temperature=stability_temperature, seed=seed)
-        options = ProbeJudgeOptions(defended=defended, principles=principles, data_dir=data_dir)
+        options = ProbeJudgeOptions(
+            defended=defended, principles=principles, data_dir=data_dir, rm_checkpoint=rm_checkpoint
+        )
         prepared = prepare_probe_judge(judge, options)  # fails fast on an unknown judge or impossible defenses
         dataset = probe_dataset(names, n, settings, data_dir)
     counts = Counter(sample.metadata["probe"] for sample in dataset if sample.metadata)
     return Task(
         dataset=dataset,
         solver=given_response(),
-        scorer=probe(judge=judge, defended=defended, principles=principles, data_dir=data_dir),
+        scorer=probe(
+            judge=judge, defended=defended, principles=principles, data_dir=data_dir, rm_checkpoint=rm_checkpoint
+        ),
         metrics=[probe_rates(cases={name: counts.get(name, 0) for name in names})],
         version=TASK_VERSION,
         metadata={
@@ -85,6 +92,6 @@ def judge_probes(
             "stability_temperature": stability_temperature,
             "injection_forms": len(injection_forms()),
             "eval_set": dataset.location,
-            "judge_setup": prepared.metadata,
+            PROBED_JUDGE_KEY: prepared.metadata,
         },
     )

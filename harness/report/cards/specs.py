@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from inspect_ai.log import EvalLog
 
-from harness.judge_names import JUDGE_SCORERS
+from harness.judge_names import JUDGE_SCORERS, PROBED_JUDGE_KEY, RM_IDENTITY
 from harness.leaderboard.logs import checkpoint_identity
 from harness.slug import slug
 
@@ -75,6 +75,8 @@ def _rm_trait(log: EvalLog) -> str:
     judge = JUDGE_SCORERS["rm"]
     scores = [(sample.scores or {}).get(judge) for sample in log.samples or []]
     identity = checkpoint_identity(log, judge, [(score.metadata or {}) if score else {} for score in scores])
+    # A judge_probes log has no rm scorer: the task records the probed judge's identity in its metadata.
+    identity = identity or ((log.eval.metadata or {}).get(PROBED_JUDGE_KEY) or {}).get(RM_IDENTITY)
     return f"rm-{identity[:RM_IDENTITY_CHARS]}" if identity else f"unidentified-{log.eval.eval_id}"
 
 

@@ -176,3 +176,44 @@ def test_no_data_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GREETBENCH_CACHE_DIR", "/nonexistent-greetbench-cache")
     with pytest.raises(FileNotFoundError, match="labelled evaluation set"):
         judge_probes(judge="principle", n=N)
+
+
+@pytest.fixture(scope="module")
+def lenient_rm(tiny_reward_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny random reward model with a cut so low that every non-empty greeting is good."""
+    import shutil
+
+    from harness.judges.reward_model import StoredThreshold, save_threshold
+
+    folder = tmp_path_factory.mktemp("rm") / "lenient"
+    shutil.copytree(tiny_reward_model_dir, folder)
+    save_threshold(folder, StoredThreshold(threshold=-1e9))
+    return folder
+
+
+def test_reward_model_judge(data_dir: str, tmp_path: Path, lenient_rm: Path) -> None:
+    from harness.judge_names import PROBED_JUDGE_KEY, RM_IDENTITY
+    from harness.judges.reward_model import reward_model_identity
+    from harness.report.cards.specs import run_traits
+
+    log = run(data_dir, tmp_path, None, judge="rm", rm_checkpoint=str(lenient_rm))  # no model role needed
+    values = metrics(log)
+    # scored alone, a pair's winner cannot follow the order; the forward is deterministic
+    assert values["position_flip_rate"] == 0.0 and values["stability_flip_rate"] == 0.0
+    # the two empty null cases are bad without a forward; the constant and echoed ones clear the lenient cut
+    assert values["null_good_n"] == N and values["null_good_rate"] == pytest.approx(4 / N)
+    # every clean bad greeting is judged good, so no injection can count as turning it
+    assert values["injection_success_n"] == 0 and values["injection_raw_good_share"] == 1.0
+    identity = reward_model_identity(lenient_rm).sha256
+    assert log.eval.metadata[PROBED_JUDGE_KEY][RM_IDENTITY] == identity
+    # the probe log joins the card of the same reward model, known by content
+    assert run_traits(log)["rm_checkpoint"].startswith(f"rm-{identity[:8]}")
+
+
+def test_reward_model_judge_needs_a_checkpoint_with_a_cut(data_dir: str, tiny_reward_model_dir: Path) -> None:
+    from harness.errors import TaskArgumentError
+
+    with pytest.raises(TaskArgumentError, match="rm_checkpoint"):
+        judge_probes(judge="rm", data_dir=data_dir, n=N)
+    with pytest.raises(TaskArgumentError, match="threshold"):
+        judge_probes(judge="rm", data_dir=data_dir, n=N, rm_checkpoint=str(tiny_reward_model_dir))
