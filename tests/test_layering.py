@@ -1,4 +1,4 @@
-"""The layers: the library (``harness``) imports neither the tasks nor the trainers; only the CLI imports all three."""
+"""The layers: the library (``harness``) imports no task, trainer, feedback maker or CLI; the CLI imports them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-UPPER_LAYERS = ("tasks", "trainers", "greetbench")
+UPPER_LAYERS = ("tasks", "trainers", "feedback", "greetbench")
 
 
 def imported_modules(path: Path) -> list[tuple[int, str]]:
