@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from feedback.principles.cli import optimize_principles_command
 from harness.data.commands import data
 from harness.errors import UserInputError
 from harness.leaderboard import DEFAULT_BENCHMARK, DEFAULT_ROOT
@@ -34,6 +35,7 @@ def cli() -> None:
 cli.add_command(data)
 cli.add_command(leaderboard)
 cli.add_command(train)
+cli.add_command(optimize_principles_command)
 
 
 @cli.command("eval")
