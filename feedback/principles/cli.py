@@ -63,6 +63,7 @@ def optimize_principles_command(
     import anyio
 
     from feedback.principles.adversarial import LoopSettings
+    from feedback.principles.roles import ROLES
     from feedback.principles.run import OptimizeSettings, optimize_principles
     from harness.data import resolve_data_dir
     from harness.data.commands import NO_DATA_DIR_MESSAGE
@@ -75,6 +76,9 @@ def optimize_principles_command(
     if bad:
         raise UserInputError(f"--role expects ROLE=MODEL, got {bad[0]!r}")
     overrides = {role: resolve_model_name(m) for role, m in (r.split("=", 1) for r in roles)}
+    unknown = sorted(set(overrides) - set(ROLES))
+    if unknown:  # before the embedded model is made ready: a typo must not cost a conversion
+        raise UserInputError(f"--role {unknown[0]}: no such role (roles: {', '.join(ROLES)})")
     settings = OptimizeSettings(
         optimizer=optimizer,  # type: ignore[arg-type]
         principles=principles,

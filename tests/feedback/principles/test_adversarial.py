@@ -110,3 +110,16 @@ def test_a_run_folder_refuses_other_settings(data_dir: Path, tmp_path: Path) -> 
     run(tmp_path / "run", data_dir, ScriptedRoles(), iterations=0)
     with pytest.raises(UserInputError, match="iterations"):
         run(tmp_path / "run", data_dir, ScriptedRoles(), iterations=1)
+
+
+def test_roles_that_say_nothing_usable_leave_the_start_rules_and_no_figure(data_dir: Path, tmp_path: Path) -> None:
+    """No JSON from any role and no verdict from the Detector: every output is recorded as malformed, every
+    judgement is unscored, and the report shows no figure rather than a guess."""
+    scripted = ScriptedRoles(dict.fromkeys(ScriptedRoles().answers, lambda s, p: "我不知道。"))
+    result = run(tmp_path / "run", data_dir, scripted, iterations=1)
+    assert result.principles.rules == load_principles("detector-v1").rules
+    assert all(c["error"] for c in calls(tmp_path / "run") if c["role"] != "detector")
+    report = result.report
+    assert report["unscored"] == {"before": report["rows"], "after": report["rows"]}
+    assert report["after"]["accuracy"]["value"] is None
+    assert "| adversarial | accuracy | – | – |" in result.markdown
