@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from feedback.preferences.cli import make_preferences
 from feedback.principles.cli import optimize_principles_command
 from harness.data.commands import data
 from harness.errors import UserInputError
@@ -36,6 +37,7 @@ cli.add_command(data)
 cli.add_command(leaderboard)
 cli.add_command(train)
 cli.add_command(optimize_principles_command)
+cli.add_command(make_preferences)
 
 
 @cli.command("eval")

@@ -1,0 +1,261 @@
+"""The judges that can sort candidates into good and bad, each seen through one small interface.
+
+Mirrors :mod:`harness.probes.judges`: every judge is its plain async core (the one its scorer and the GRPO reward
+wrap) behind :class:`PreferenceJudge`, prepared once. Unlike the probes, which run inside an Inspect eval and take
+their models from roles, a preference run is a plain loop, so models are made by name (``get_model``) or passed in.
+
+A judge is known by its :attr:`PreferenceJudge.identity` (JSON: name, model, principles hash, limits, reward-model
+hash, ...); its :attr:`~PreferenceJudge.key` names the run folder's judgement file, so verdicts of one judge are
+never read as another's, and a second judge can re-judge the same candidates in the same folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from inspect_ai.model import GenerateConfig, Model, get_model
+
+from harness.hashing import sha256_hex
+from harness.judges.baselines import dev_length_threshold, length_judgement
+from harness.judges.debate import DebateConfig, DebateModels, debate_judgement
+from harness.judges.judgement import Judgement
+from harness.judges.logprobs import LOGPROBS
+from harness.judges.principle import judge_with_principles
+from harness.judges.reward_model import (
+    RewardBatcher,
+    RewardForwardError,
+    RewardModel,
+    RewardModelError,
+    checkpoint_dir,
+    missing_threshold_message,
+    read_threshold,
+    reward_judgement,
+    reward_model_identity,
+)
+from harness.principles import DEFAULT_PRINCIPLES, load_principles
+from harness.retrieval import DEFAULT_ENCODER, CorpusUnavailableError, Retriever, make_encoder
+from harness.slug import slug
+
+JudgeOne = Callable[[str, str], Awaitable[Judgement]]
+"""(query, response) -> judgement."""
+
+JUDGE_NAMES = ("principle", "debate", "rm", "length")
+"""Judges a preference run can use (``--judge``)."""
+
+DEBATE_ARGUMENT_TOKENS = 160
+"""Default cap on each debating agent's argument. The debate judge's own default (600 tokens) cost 339 s per item on
+two CPU cores (tests/benchmarks/RESULTS.md); an argument cut short is passed on as raw text and flagged."""
+
+DEBATE_VERDICT_TOKENS = 120
+"""Default cap on the judge and reflect agents' outputs (a JSON verdict with a one-sentence reason)."""
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    """Which judge, and its options.
+
+    Attributes:
+        name: One of :data:`JUDGE_NAMES`.
+        model: The LLM judges' Inspect model name (an embedded alias is resolved).
+        model_args: Keyword arguments of ``get_model`` (``model_path``, ``device``, ...).
+        principles: The principle judge's rules (bundled name or YAML path).
+        reason: The principle judge gives a reason (True) or the verdict word alone (False: one forward pass; its
+            P(good) is read at the verdict token either way where the provider gives logprobs).
+        debate_argument_tokens: Cap on each debating agent's argument.
+        debate_verdict_tokens: Cap on the debate's judge and reflect outputs.
+        retrieval: The debate shows retrieved examples (needs the paper's data).
+        retrieval_k: Examples retrieved per greeting.
+        rm_checkpoint: The reward-model judge's checkpoint (with its stored threshold).
+        length_threshold: The length rule's cut in characters; None fits it on the eval set's dev split.
+    """
+
+    name: str = "principle"
+    model: str = "embedded"
+    model_args: dict[str, Any] = field(default_factory=dict)
+    principles: str = DEFAULT_PRINCIPLES
+    reason: bool = False
+    debate_argument_tokens: int = DEBATE_ARGUMENT_TOKENS
+    debate_verdict_tokens: int = DEBATE_VERDICT_TOKENS
+    retrieval: bool = True
+    retrieval_k: int = 3
+    rm_checkpoint: str | None = None
+    length_threshold: int | None = None
+
+    def __post_init__(self) -> None:
+        """Check values that no type can express."""
+        if self.name not in JUDGE_NAMES:
+            raise ValueError(f"unknown judge {self.name!r}: choose from {', '.join(JUDGE_NAMES)}")
+        if min(self.debate_argument_tokens, self.debate_verdict_tokens, self.retrieval_k) < 1:
+            raise ValueError("debate token caps and retrieval_k must be at least 1")
+
+
+@dataclass(frozen=True)
+class PreferenceJudge:
+    """One judge as a preference run uses it.
+
+    Attributes:
+        name: The judge's short name.
+        judge: Judges one greeting.
+        identity: What makes its verdicts what they are (JSON-ready; no machine paths).
+    """
+
+    name: str
+    judge: JudgeOne
+    identity: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        """``<name>-<12 hex digits of the identity's SHA-256>``: the judge's name in a run folder."""
+        return f"{slug(self.name)}-{sha256_hex(json.dumps(self.identity, sort_keys=True))[:12]}"
+
+
+def judge_calls(judgement: Judgement) -> int:
+    """Model calls behind a judgement, counted from its trace: each step that names a model (an LLM agent that was
+    asked), or a reward-model step with a reward (one forward). An empty greeting, judged without a model, is 0."""
+    return sum(1 for step in judgement.trace if "model" in step or step.get("reward") is not None)
+
+
+def _model_identity(settings: JudgeSettings, model: Model) -> dict[str, Any]:
+    """The model's name, and its arguments where given (``hf/local`` is a different model per ``model_path``)."""
+    identity: dict[str, Any] = {"model": str(model)}
+    if settings.model_args:
+        identity["model_args"] = {name: str(value) for name, value in sorted(settings.model_args.items())}
+    return identity
+
+
+def _model(settings: JudgeSettings, model: Model | None) -> Model:
+    from harness.models import resolve_model_name
+
+    return model if model is not None else get_model(resolve_model_name(settings.model), **settings.model_args)
+
+
+def _principle(settings: JudgeSettings, data_dir: str | Path | None, model: Model | None) -> PreferenceJudge:
+    rules = load_principles(settings.principles)
+    judge_model = _model(settings, model)
+
+    async def judge(query: str, response: str) -> Judgement:
+        return await judge_with_principles(judge_model, query, response, rules, reason=settings.reason)
+
+    identity = {
+        "judge": "principle",
+        **_model_identity(settings, judge_model),
+        "principles": rules.name,
+        "principles_sha256": rules.sha256,
+        "reason": settings.reason,
+        "defended": True,
+    }
+    return PreferenceJudge("principle", judge, identity)
+
+
+def _debate(settings: JudgeSettings, data_dir: str | Path | None, model: Model | None) -> PreferenceJudge:
+    models = DebateModels.same(_model(settings, model))
+    config = DebateConfig(
+        argument=GenerateConfig(max_tokens=settings.debate_argument_tokens),
+        verdict=GenerateConfig(max_tokens=settings.debate_verdict_tokens, temperature=0.0).merge(LOGPROBS),
+    )
+    retriever = None
+    if settings.retrieval:  # built now, not on the first greeting: a missing corpus fails before any model call
+        try:
+            retriever = Retriever.from_data_dir(data_dir, make_encoder(DEFAULT_ENCODER))
+        except CorpusUnavailableError as err:
+            raise ValueError(str(err)) from err
+
+    async def judge(query: str, response: str) -> Judgement:
+        examples = None
+        if retriever is not None:
+            examples = await asyncio.to_thread(retriever.top_k, query, settings.retrieval_k, response=response)
+        return await debate_judgement(models, query, response, examples=examples, config=config)
+
+    identity = {
+        "judge": "debate",
+        **_model_identity(settings, models.judge),
+        "agents": "positive,negative,judge,reflect",
+        "argument_max_tokens": settings.debate_argument_tokens,
+        "verdict_max_tokens": settings.debate_verdict_tokens,
+        "retrieval": settings.retrieval,
+        "retrieval_k": settings.retrieval_k if settings.retrieval else None,
+        "encoder": DEFAULT_ENCODER if settings.retrieval else None,
+    }
+    return PreferenceJudge("debate", judge, identity)
+
+
+def _reward_model(settings: JudgeSettings, data_dir: str | Path | None, model: Model | None) -> PreferenceJudge:
+    if not settings.rm_checkpoint:
+        raise ValueError("the 'rm' judge needs a reward-model checkpoint (--rm-checkpoint)")
+    try:
+        path = checkpoint_dir(settings.rm_checkpoint)
+        stored = read_threshold(path)
+        if stored is None:
+            raise RewardModelError(missing_threshold_message(path))
+        identity = reward_model_identity(path)
+    except RewardModelError as err:
+        raise ValueError(str(err)) from err
+    batcher: RewardBatcher | None = None
+
+    async def shared_batcher() -> RewardBatcher:
+        nonlocal batcher
+        if batcher is None:
+            loaded = await asyncio.to_thread(RewardModel.load, path)  # cached per process
+            batcher = batcher or RewardBatcher(loaded)
+        return batcher
+
+    async def judge(query: str, response: str) -> Judgement:
+        try:
+            return await reward_judgement(await shared_batcher(), query, response, stored.threshold)
+        except RewardForwardError as err:  # this pair alone failed: no verdict, never a bad one
+            return Judgement(None, str(err), ())
+
+    return PreferenceJudge("rm", judge, {"judge": "rm", "threshold": stored.threshold, **identity.metadata()})
+
+
+def _length(settings: JudgeSettings, data_dir: str | Path | None, model: Model | None) -> PreferenceJudge:
+    if settings.length_threshold is not None:
+        threshold, fit_on = settings.length_threshold, "given"
+    else:
+        threshold, provenance = dev_length_threshold(data_dir)
+        fit_on = str(provenance.get("fit_on"))
+
+    async def judge(query: str, response: str) -> Judgement:
+        return length_judgement(response, threshold)
+
+    return PreferenceJudge("length", judge, {"judge": "length", "threshold": threshold, "fit_on": fit_on})
+
+
+_PREPARE: dict[str, Callable[[JudgeSettings, str | Path | None, Model | None], PreferenceJudge]] = {
+    "principle": _principle,
+    "debate": _debate,
+    "rm": _reward_model,
+    "length": _length,
+}
+
+
+def prepare_judge(
+    settings: JudgeSettings, data_dir: str | Path | None = None, model: Model | None = None
+) -> PreferenceJudge:
+    """Make a judge ready: load its principles, corpus, threshold or checkpoint identity, and its model.
+
+    Args:
+        settings: Which judge, and its options.
+        data_dir: The paper's data folder (the debate's retrieval corpus, the length rule's dev split).
+        model: The LLM judges' model, made already (tests, or one load shared with the policy); default made from
+            ``settings.model``.
+
+    Returns:
+        The judge.
+
+    Raises:
+        ValueError: The judge cannot be used as asked (no checkpoint or threshold for ``rm``; no data for the
+            debate's retrieval), in one line.
+        DataError: A data file is malformed.
+    """
+    return _PREPARE[settings.name](settings, data_dir, model)
+
+
+def settings_dict(settings: JudgeSettings) -> dict[str, Any]:
+    """The settings as JSON (for a run's record of what was asked)."""
+    return asdict(settings)
