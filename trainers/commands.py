@@ -39,7 +39,14 @@ def _run_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def _load(cls: type[TrainConfig], name: str, output_dir: Path | None, max_steps: int | None, data_dir: Path | None):
+def _load(
+    cls: type[TrainConfig],
+    name: str,
+    output_dir: Path | None,
+    max_steps: int | None,
+    data_dir: Path | None,
+    **overrides: Any,
+):
     try:
         return load_config(
             cls,
@@ -47,6 +54,7 @@ def _load(cls: type[TrainConfig], name: str, output_dir: Path | None, max_steps:
             output_dir=str(output_dir) if output_dir else None,
             max_steps=max_steps,
             data_dir=str(data_dir) if data_dir else None,
+            **overrides,
         )
     except ConfigError as err:
         raise click.UsageError(str(err)) from None
@@ -160,7 +168,16 @@ def grpo_command(
 
 @train.command("rm")
 @_run_options
-def rm_command(config_name: str, output_dir: Path | None, max_steps: int | None, data_dir: Path | None) -> None:
+@click.option(
+    "--pairs",
+    "pairs_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Train on this pair file (RM format, e.g. from `greetbench make-preferences`) instead of the paper's "
+    "RM-train pairs; overrides the config's pairs_file.",
+)
+def rm_command(
+    config_name: str, output_dir: Path | None, max_steps: int | None, data_dir: Path | None, pairs_file: Path | None
+) -> None:
     """Reward-model training on the RM pairs, then pairwise figures, the judge threshold and judge_agreement.
 
     Leaves <output_dir>/model (a plain one-label checkpoint with greetbench_threshold.json, for the rm judge),
@@ -169,7 +186,8 @@ def rm_command(config_name: str, output_dir: Path | None, max_steps: int | None,
     from harness.data import DataError
     from trainers.reward import REPORT_JSON, REPORT_MD, RewardConfig, train_reward_model
 
-    config = _load(RewardConfig, config_name, output_dir, max_steps, data_dir)
+    pairs = str(pairs_file) if pairs_file else None
+    config = _load(RewardConfig, config_name, output_dir, max_steps, data_dir, pairs_file=pairs)
     try:
         final = train_reward_model(config)
     except (ConfigError, DataError) as err:

@@ -75,6 +75,9 @@ class RewardConfig(TrainConfig):
     """A reward-model run. Shared fields: :class:`trainers.config.TrainConfig`.
 
     Attributes:
+        pairs_file: Train on this preference-pair file (the RM format; ``greetbench make-preferences`` writes one)
+            instead of the paper's RM-train pairs; the same rules, subset and balance apply. The closing evaluation
+            still uses the paper's RM test pairs and eval set. None: the paper's RM-train pairs.
         center_rewards_coefficient: TRL's incentive for mean-zero rewards (None: off).
         balance_length: Share of the training pairs whose chosen greeting is not longer than the rejected one
             (the pairs pick-the-longer gets wrong); None: a plain random subset (about 4% such pairs). Needs
@@ -91,6 +94,7 @@ class RewardConfig(TrainConfig):
         progress: Progress bars (stderr) on the long steps of the closing evaluation.
     """
 
+    pairs_file: str | None = None
     center_rewards_coefficient: float | None = None
     balance_length: float | None = None
     max_test_pairs: int | None = None
@@ -207,8 +211,9 @@ def train_reward_model(config: RewardConfig, log: Callable[[str], None] | None =
     model_path = resolve_model(config.model, output, "causal-lm")
     tokenizer = load_tokenizer(model_path)
 
+    train_file = Path(config.pairs_file) if config.pairs_file else files.rm_train
     train_set = read_pairs(
-        files.rm_train,
+        train_file,
         tokenizer,
         config.max_length,
         config.max_train_rows,
@@ -229,10 +234,10 @@ def train_reward_model(config: RewardConfig, log: Callable[[str], None] | None =
     log(train_report.summary())
     log(test_report.summary())
     log(f"rule: {train_report.rule}")
-    for data_report in (train_report, test_report):
-        warn_strict_loaders(data_report, log)
+    for data_report in (test_report,) if config.pairs_file else (train_report, test_report):
+        warn_strict_loaders(data_report, log)  # about the data folder's files, which the closing evaluation reads
     if not train_pairs:
-        raise ConfigError(f"no preference pairs left to train on in {files.rm_train} (see {DATA_REPORT_FILENAME})")
+        raise ConfigError(f"no preference pairs left to train on in {train_file} (see {DATA_REPORT_FILENAME})")
 
     resume = last_checkpoint(output)
     trainer = _trainer(config, model_path, tokenizer, [preference_row(pair) for pair in train_pairs])
@@ -251,6 +256,7 @@ def train_reward_model(config: RewardConfig, log: Callable[[str], None] | None =
         "global_step": trainer.state.global_step,
         "train_loss": result.training_loss,
         "train_pairs": len(train_pairs),
+        "train_file": str(train_file),
         "train_seconds": round(time.monotonic() - started, 1),
     }
     del trainer, result
