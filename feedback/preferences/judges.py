@@ -18,8 +18,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inspect_ai.model import GenerateConfig, Model, get_model
+from inspect_ai.model import GenerateConfig, Model
 
+from feedback.preferences.models import LazyModel
 from harness.hashing import sha256_hex
 from harness.judges.baselines import dev_length_threshold, length_judgement
 from harness.judges.debate import DebateConfig, DebateModels, debate_judgement
@@ -38,7 +39,7 @@ from harness.judges.reward_model import (
     reward_model_identity,
 )
 from harness.principles import DEFAULT_PRINCIPLES, load_principles
-from harness.retrieval import DEFAULT_ENCODER, CorpusUnavailableError, Retriever, make_encoder
+from harness.retrieval import DEFAULT_ENCODER, CorpusUnavailableError, Example, Retriever, default_corpus, make_encoder
 from harness.slug import slug
 
 JudgeOne = Callable[[str, str], Awaitable[Judgement]]
@@ -120,30 +121,32 @@ def judge_calls(judgement: Judgement) -> int:
     return sum(1 for step in judgement.trace if "model" in step or step.get("reward") is not None)
 
 
-def _model_identity(settings: JudgeSettings, model: Model) -> dict[str, Any]:
+def _model_identity(model: LazyModel) -> dict[str, Any]:
     """The model's name, and its arguments where given (``hf/local`` is a different model per ``model_path``)."""
-    identity: dict[str, Any] = {"model": str(model)}
-    if settings.model_args:
-        identity["model_args"] = {name: str(value) for name, value in sorted(settings.model_args.items())}
+    identity: dict[str, Any] = {"model": model.name}
+    if model.args:
+        identity["model_args"] = {name: str(value) for name, value in sorted(model.args.items())}
     return identity
 
 
-def _model(settings: JudgeSettings, model: Model | None) -> Model:
-    from harness.models import resolve_model_name
+def _model(settings: JudgeSettings, model: Model | LazyModel | None) -> LazyModel:
+    if isinstance(model, LazyModel):
+        return model
+    return LazyModel(settings.model, settings.model_args, model)
 
-    return model if model is not None else get_model(resolve_model_name(settings.model), **settings.model_args)
 
-
-def _principle(settings: JudgeSettings, data_dir: str | Path | None, model: Model | None) -> PreferenceJudge:
+def _principle(
+    settings: JudgeSettings, data_dir: str | Path | None, model: Model | LazyModel | None
+) -> PreferenceJudge:
     rules = load_principles(settings.principles)
     judge_model = _model(settings, model)
 
     async def judge(query: str, response: str) -> Judgement:
-        return await judge_with_principles(judge_model, query, response, rules, reason=settings.reason)
+        return await judge_with_principles(judge_model.get(), query, response, rules, reason=settings.reason)
 
     identity = {
         "judge": "principle",
-        **_model_identity(settings, judge_model),
+        **_model_identity(judge_model),
         "principles": rules.name,
         "principles_sha256": rules.sha256,
         "reason": settings.reason,
@@ -152,28 +155,37 @@ def _principle(settings: JudgeSettings, data_dir: str | Path | None, model: Mode
     return PreferenceJudge("principle", judge, identity)
 
 
-def _debate(settings: JudgeSettings, data_dir: str | Path | None, model: Model | None) -> PreferenceJudge:
-    models = DebateModels.same(_model(settings, model))
+def _debate(settings: JudgeSettings, data_dir: str | Path | None, model: Model | LazyModel | None) -> PreferenceJudge:
+    debate_model = _model(settings, model)
     config = DebateConfig(
         argument=GenerateConfig(max_tokens=settings.debate_argument_tokens),
         verdict=GenerateConfig(max_tokens=settings.debate_verdict_tokens, temperature=0.0).merge(LOGPROBS),
     )
-    retriever = None
-    if settings.retrieval:  # built now, not on the first greeting: a missing corpus fails before any model call
+    corpus = None
+    if settings.retrieval:  # read now: a missing corpus fails before any model call; embedded on first use
         try:
-            retriever = Retriever.from_data_dir(data_dir, make_encoder(DEFAULT_ENCODER))
+            corpus = default_corpus(data_dir)
         except CorpusUnavailableError as err:
             raise ValueError(str(err)) from err
+    built: list[Retriever] = []
+    lock = asyncio.Lock()
+
+    async def examples_for(query: str, response: str) -> list[Example] | None:
+        if corpus is None:
+            return None
+        async with lock:
+            if not built:
+                built.append(await asyncio.to_thread(Retriever.from_pairs, corpus, make_encoder(DEFAULT_ENCODER)))
+        return await asyncio.to_thread(built[0].top_k, query, settings.retrieval_k, response=response)
 
     async def judge(query: str, response: str) -> Judgement:
-        examples = None
-        if retriever is not None:
-            examples = await asyncio.to_thread(retriever.top_k, query, settings.retrieval_k, response=response)
+        examples = await examples_for(query, response)
+        models = DebateModels.same(debate_model.get())
         return await debate_judgement(models, query, response, examples=examples, config=config)
 
     identity = {
         "judge": "debate",
-        **_model_identity(settings, models.judge),
+        **_model_identity(debate_model),
         "agents": "positive,negative,judge,reflect",
         "argument_max_tokens": settings.debate_argument_tokens,
         "verdict_max_tokens": settings.debate_verdict_tokens,
@@ -184,7 +196,9 @@ def _debate(settings: JudgeSettings, data_dir: str | Path | None, model: Model |
     return PreferenceJudge("debate", judge, identity)
 
 
-def _reward_model(settings: JudgeSettings, data_dir: str | Path | None, model: Model | None) -> PreferenceJudge:
+def _reward_model(
+    settings: JudgeSettings, data_dir: str | Path | None, model: Model | LazyModel | None
+) -> PreferenceJudge:
     if not settings.rm_checkpoint:
         raise ValueError("the 'rm' judge needs a reward-model checkpoint (--rm-checkpoint)")
     try:
@@ -213,7 +227,7 @@ def _reward_model(settings: JudgeSettings, data_dir: str | Path | None, model: M
     return PreferenceJudge("rm", judge, {"judge": "rm", "threshold": stored.threshold, **identity.metadata()})
 
 
-def _length(settings: JudgeSettings, data_dir: str | Path | None, model: Model | None) -> PreferenceJudge:
+def _length(settings: JudgeSettings, data_dir: str | Path | None, model: Model | LazyModel | None) -> PreferenceJudge:
     if settings.length_threshold is not None:
         threshold, fit_on = settings.length_threshold, "given"
     else:
@@ -226,7 +240,7 @@ def _length(settings: JudgeSettings, data_dir: str | Path | None, model: Model |
     return PreferenceJudge("length", judge, {"judge": "length", "threshold": threshold, "fit_on": fit_on})
 
 
-_PREPARE: dict[str, Callable[[JudgeSettings, str | Path | None, Model | None], PreferenceJudge]] = {
+_PREPARE: dict[str, Callable[[JudgeSettings, str | Path | None, Model | LazyModel | None], PreferenceJudge]] = {
     "principle": _principle,
     "debate": _debate,
     "rm": _reward_model,
@@ -235,15 +249,17 @@ _PREPARE: dict[str, Callable[[JudgeSettings, str | Path | None, Model | None], P
 
 
 def prepare_judge(
-    settings: JudgeSettings, data_dir: str | Path | None = None, model: Model | None = None
+    settings: JudgeSettings, data_dir: str | Path | None = None, model: Model | LazyModel | None = None
 ) -> PreferenceJudge:
-    """Make a judge ready: load its principles, corpus, threshold or checkpoint identity, and its model.
+    """Make a judge ready: load its principles, corpus, threshold or checkpoint identity; its model (and the debate's
+    retrieval encoder, the reward model's weights) load on the first judgement, so a run with nothing left to judge
+    loads none.
 
     Args:
         settings: Which judge, and its options.
         data_dir: The paper's data folder (the debate's retrieval corpus, the length rule's dev split).
-        model: The LLM judges' model, made already (tests, or one load shared with the policy); default made from
-            ``settings.model``.
+        model: The LLM judges' model, made already (tests) or shared with the policy; default made from
+            ``settings.model`` on first use.
 
     Returns:
         The judge.

@@ -149,7 +149,7 @@ class _Progress:
 async def _sample_phase(
     folder: RunFolder,
     queries: list[Query],
-    policy: Model,
+    policy: Callable[[], Model],
     settings: RunSettings,
     concurrency: int,
     retries: int,
@@ -166,7 +166,7 @@ async def _sample_phase(
         async with gate:
             try:
                 candidates = await _with_retries(
-                    lambda: sample_candidates(policy, query.text, settings.sampling), retries
+                    lambda: sample_candidates(policy(), query.text, settings.sampling), retries
                 )
             except Exception as err:  # noqa: BLE001 (counted, reported, and left for the next run)
                 counts.failed += 1
@@ -258,7 +258,7 @@ async def _judge_phase(
 async def collect(
     run_dir: str | Path,
     queries: list[Query],
-    policy: Model,
+    policy: Callable[[], Model],
     settings: RunSettings,
     judge: PreferenceJudge,
     *,
@@ -271,7 +271,8 @@ async def collect(
     Args:
         run_dir: The run folder (created if missing; refused if made with other ``settings``).
         queries: The requests.
-        policy: The policy model.
+        policy: Gives the policy model (called only when there is something to sample: see
+            :class:`feedback.preferences.models.LazyModel`).
         settings: The run's identity (policy name, sampling settings).
         judge: The judge.
         concurrency: Requests sampled, and greetings judged, at once.

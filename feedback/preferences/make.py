@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inspect_ai.model import Model, get_model
+from inspect_ai.model import Model
 
 from feedback.preferences.judges import JudgeSettings, prepare_judge, settings_dict
 from feedback.preferences.loop import RunSettings, collect
+from feedback.preferences.models import LazyModel
 from feedback.preferences.pair_file import write_pair_file
 from feedback.preferences.pairing import PairingSettings, classify, make_pairs
 from feedback.preferences.queries import load_queries
@@ -86,16 +87,6 @@ class PreferenceRunResult:
     report_md: Path
 
 
-def _policy_model(config: PreferenceRunConfig, model: Model | None) -> Model:
-    from harness.models import register_local_model_info, resolve_model_name
-
-    if model is not None:
-        return model
-    name = resolve_model_name(config.policy)
-    register_local_model_info(name, config.policy_args.get("model_path") or name.partition("/")[2])
-    return get_model(name, **config.policy_args)
-
-
 def _released(data_dir: str | None) -> dict[str, Any] | None:
     """The released RM-train pairs' length balance, when the paper's data is at hand (else None)."""
     root = resolve_data_dir(data_dir)
@@ -134,13 +125,11 @@ def make_preference_pairs(
     queries, query_provenance = load_queries(config.queries, config.data_dir, config.limit, config.offset)
     if not queries:
         raise ValueError(f"no requests in {config.queries!r} (offset {config.offset}, limit {config.limit})")
+    policy = LazyModel(config.policy, config.policy_args, policy_model)
     settings = RunSettings(
-        policy=config.policy if policy_model is None else str(policy_model),
-        policy_args={k: str(v) for k, v in config.policy_args.items()},
-        sampling=config.sampling,
+        policy=policy.name, policy_args={k: str(v) for k, v in config.policy_args.items()}, sampling=config.sampling
     )
-    RunFolder.open(config.run_dir, settings.to_dict())  # refuse another run's folder before any model loads
-    policy = _policy_model(config, policy_model)
+    RunFolder.open(config.run_dir, settings.to_dict())  # refuse another run's folder before anything loads
     shared = policy if judge_model is None and _same_model(config) else judge_model
     judge = prepare_judge(config.judge, config.data_dir, shared)
     log(f"{len(queries)} requests x k={config.sampling.k}; policy {settings.policy}; judge {judge.key}")
@@ -148,7 +137,7 @@ def make_preference_pairs(
         collect(
             config.run_dir,
             queries,
-            policy,
+            policy.get,
             settings,
             judge,
             concurrency=config.concurrency,
@@ -186,7 +175,7 @@ def make_preference_pairs(
 
 
 def _same_model(config: PreferenceRunConfig) -> bool:
-    """Whether the judge's model is the policy's (one load serves both; the embedded provider shares it anyway)."""
+    """Whether the judge's model is the policy's (one model object serves both)."""
     from harness.models import resolve_model_name
 
     return (

@@ -20,8 +20,7 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> dict:
     def get_model(name: str, **kwargs: object):
         return scripts[name].model(name)
 
-    monkeypatch.setattr("feedback.preferences.make.get_model", get_model)
-    monkeypatch.setattr("feedback.preferences.judges.get_model", get_model)
+    monkeypatch.setattr("feedback.preferences.models.get_model", get_model)
     return scripts
 
 
@@ -55,3 +54,17 @@ def test_another_runs_folder_is_refused_in_one_line(scripted: dict, tmp_path: Pa
     assert result.exit_code == 2
     assert result.output.startswith("Error: ") and "k: folder 4, asked 3" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_re_pairing_a_finished_run_loads_no_model(
+    scripted: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert invoke(tmp_path).exit_code == 0
+
+    def no_model(name: str, **kwargs: object):
+        raise AssertionError(f"{name} was loaded")
+
+    monkeypatch.setattr("feedback.preferences.models.get_model", no_model)
+    result = invoke(tmp_path, "--threshold", "0.6", "--balance", "half")
+    assert result.exit_code == 1, result.output  # the scripted judge's pairs all choose the longer greeting
+    assert "no pairs: the half balance needs pairs whose chosen greeting is not longer" in result.output
