@@ -24,11 +24,10 @@ from feedback.preferences.judges import (
 from feedback.preferences.loop import Collected, PhaseCounts, RunSettings, collect, distinct_texts, trace_id
 from feedback.preferences.make import (
     PAIRS_FILE,
-    REPORT_JSON,
-    REPORT_MD,
     PreferenceRunConfig,
     PreferenceRunResult,
     make_preference_pairs,
+    report_paths,
 )
 from feedback.preferences.pair_file import pair_record, write_pair_file
 from feedback.preferences.pairing import (
@@ -63,8 +62,6 @@ __all__ = [
     "LEFT_OUT_REASONS",
     "PAIRS_FILE",
     "QUERY_SOURCES",
-    "REPORT_JSON",
-    "REPORT_MD",
     "Candidate",
     "Collected",
     "Cost",
@@ -101,6 +98,7 @@ __all__ = [
     "released_balance",
     "repair_torn_tail",
     "report_markdown",
+    "report_paths",
     "run_cost",
     "sample_candidates",
     "summary_lines",

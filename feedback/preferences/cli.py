@@ -125,8 +125,10 @@ def make_preferences(**options: Any) -> None:
     """Sample k greetings per request from a policy, judge each, and pair judged-good with judged-bad.
 
     Writes the pair file in the reward-model trainer's format, each pair with its provenance (judge, verdicts,
-    P(good), trace ids), and <run-dir>/report.json / report.md: counts, how often the judge's choice is the longer
-    greeting, the pairs' length balance, the cost. Train on it: greetbench train rm --config <preset> --pairs <file>.
+    P(good), trace ids), and beside it <stem>.report.json / .report.md: counts, how often the judge's choice is the
+    longer greeting, the pairs' length balance, the cost. Rerun the same command to resume; change only the pairing
+    options (--threshold, --min-gap, --balance, --out) to re-pair without a model call. Train on the pairs:
+    greetbench train rm --config <preset> --pairs <file>.
     """
     from feedback.preferences.judges import JudgeSettings
     from feedback.preferences.make import PreferenceRunConfig, make_preference_pairs

@@ -28,8 +28,15 @@ from feedback.preferences.sampling import SamplingSettings
 from harness.data import DataFiles, load_preference_pairs, resolve_data_dir
 
 PAIRS_FILE = "pairs.json"
-REPORT_JSON = "report.json"
-REPORT_MD = "report.md"
+
+
+def report_paths(pair_file: Path) -> tuple[Path, Path]:
+    """Where a pair file's report goes: beside it, ``<stem>.report.json`` and ``<stem>.report.md``.
+
+    One report per pair file, so that re-pairing a run into another file (``--out``) keeps every report.
+    """
+    base = pair_file.with_suffix("")
+    return base.with_name(base.name + ".report.json"), base.with_name(base.name + ".report.md")
 
 
 @dataclass(frozen=True)
@@ -78,8 +85,8 @@ class PreferenceRunResult:
 
     Attributes:
         pair_file: The pairs (``[]`` when there are none).
-        report: Every figure (also in ``<run_dir>/report.json``).
-        report_md: ``<run_dir>/report.md``.
+        report: Every figure (also in ``<pair file stem>.report.json``, :func:`report_paths`).
+        report_md: ``<pair file stem>.report.md``.
     """
 
     pair_file: Path
@@ -168,9 +175,10 @@ def make_preference_pairs(
         "judge_settings": settings_dict(config.judge),
         **report,
     }
-    write_text_atomically(config.run_dir / REPORT_JSON, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
-    report_md = config.run_dir / REPORT_MD
-    write_text_atomically(report_md, report_markdown(report, f"Preference pairs: {config.run_dir.name}"))
+    report_json, report_md = report_paths(pair_file)
+    write_text_atomically(report_json, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+    title = f"Preference pairs: {config.run_dir.name} ({pair_file.name})"
+    write_text_atomically(report_md, report_markdown(report, title))
     return PreferenceRunResult(pair_file, report, report_md)
 
 

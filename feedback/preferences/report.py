@@ -263,7 +263,7 @@ def report_markdown(report: dict[str, Any], title: str = "Preference pairs") -> 
     lines = [
         f"# {title}",
         "",
-        *[f"- {line}" for line in summary_lines(report)],
+        *[f"- {line.strip()}" for line in summary_lines(report)],
         "",
         "| pairs | n | chosen longer | equal | chosen shorter | median chars ratio |",
         "|---|---:|---:|---:|---:|---:|",

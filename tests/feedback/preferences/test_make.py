@@ -85,7 +85,9 @@ def test_pairs_good_against_bad_with_provenance(tmp_path: Path, query_file: Path
     assert figures["cost"]["judge_calls"] == 9 and figures["cost"]["items_judged"] == 9
     assert figures["judge_vs_length"]["chosen_longer"] == 1.0 and figures["pairs_length_balance"]["pairs"] == 3
     assert figures["no_pairs"] is None
-    assert (tmp_path / "run" / "report.md").read_text(encoding="utf-8").startswith("# Preference pairs")
+    assert result.report_md == tmp_path / "run" / "pairs.report.md"
+    assert result.report_md.read_text(encoding="utf-8").startswith("# Preference pairs: run (pairs.json)")
+    assert json.loads((tmp_path / "run" / "pairs.report.json").read_text(encoding="utf-8"))["pairs"] == 3
 
 
 def test_malformed_judge_outputs_are_recorded_and_never_used(tmp_path: Path, query_file: Path) -> None:
