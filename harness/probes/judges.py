@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import anyio
 from inspect_ai.model import GenerateConfig, get_model
 
 from harness.creativity import char_length
@@ -26,17 +25,7 @@ from harness.judges.debate import DebateConfig, debate_judgement, debate_models_
 from harness.judges.judgement import Judgement
 from harness.judges.pairwise import PAIRWISE_CONFIG, PairwiseJudgement, judge_pair
 from harness.judges.principle import JUDGE_CONFIG, JUDGE_ROLE, judge_with_principles
-from harness.judges.reward_model import (
-    RewardBatcher,
-    RewardForwardError,
-    RewardModel,
-    RewardModelError,
-    checkpoint_dir,
-    missing_threshold_message,
-    read_threshold,
-    reward_judgement,
-    reward_model_identity,
-)
+from harness.judges.reward_model import RewardModelError, stored_cut_judge
 from harness.principles import DEFAULT_PRINCIPLES, load_principles
 from harness.probes.case import ProbeCase, ProbeOutcome, judgement_record
 
@@ -175,27 +164,12 @@ def _prepare_reward_model(options: ProbeJudgeOptions) -> Prepared:
     if not options.rm_checkpoint:
         raise ValueError("the 'rm' judge needs a reward-model checkpoint: rm_checkpoint=<folder>")
     try:
-        path = checkpoint_dir(options.rm_checkpoint)
-        stored = read_threshold(path)
-        if stored is None:
-            raise RewardModelError(missing_threshold_message(path))
-        identity = reward_model_identity(path)
+        reward_model = stored_cut_judge(options.rm_checkpoint)
     except RewardModelError as err:  # an argument that cannot be used: the task reports it in one line
         raise ValueError(str(err)) from err
-    batcher: RewardBatcher | None = None
-
-    async def shared_batcher() -> RewardBatcher:
-        nonlocal batcher
-        if batcher is None:
-            model = await anyio.to_thread.run_sync(RewardModel.load, path)  # cached per process
-            batcher = batcher or RewardBatcher(model)
-        return batcher
 
     async def judge(query: str, response: str, sampling: GenerateConfig | None) -> Judgement:
-        try:
-            return await reward_judgement(await shared_batcher(), query, response, stored.threshold)
-        except RewardForwardError as err:
-            return Judgement(None, str(err), ())
+        return await reward_model.judge(query, response)
 
     async def compare(query: str, a: str, b: str) -> PairwiseJudgement:
         ra, rb = (await judge(query, a, None)), (await judge(query, b, None))
@@ -204,8 +178,7 @@ def _prepare_reward_model(options: ProbeJudgeOptions) -> Prepared:
         reason = f"reward model, order-blind: A {ra.reason}; B {rb.reason}"
         return PairwiseJudgement(winner, winner, (reason, reason))
 
-    metadata = {"threshold": stored.threshold, **identity.metadata()}
-    return Prepared(lambda: ProbeJudge("rm", judge, compare), metadata)
+    return Prepared(lambda: ProbeJudge("rm", judge, compare), reward_model.metadata())
 
 
 def _reward(judgement: Judgement) -> float | None:

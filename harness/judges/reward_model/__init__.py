@@ -51,9 +51,11 @@ from harness.judges.reward_model.identity import (
     weights_sha256,
 )
 from harness.judges.reward_model.judge import (
+    StoredCutJudge,
     judgement_from_reward,
     reward_judgement,
     reward_judgements,
+    stored_cut_judge,
 )
 from harness.judges.reward_model.model import (
     DEFAULT_BATCH_SIZE,
@@ -79,6 +81,8 @@ from harness.judges.reward_model.threshold import (
 )
 
 __all__ = [
+    "StoredCutJudge",
+    "stored_cut_judge",
     "DEFAULT_BATCH_SIZE",
     "DEFAULT_MAX_LENGTH",
     "DEFAULT_WAIT_S",

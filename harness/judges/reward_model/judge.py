@@ -4,16 +4,19 @@ the scorer and the GRPO reward)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import anyio
 
 from harness.judges.judgement import Judgement
 from harness.judges.reward_model.batcher import RewardBatcher
-from harness.judges.reward_model.checkpoint import RewardModelError
+from harness.judges.reward_model.checkpoint import RewardForwardError, RewardModelError, checkpoint_dir
+from harness.judges.reward_model.identity import RewardModelIdentity, reward_model_identity
 from harness.judges.reward_model.model import DEFAULT_BATCH_SIZE, RewardModel
-from harness.judges.reward_model.threshold import missing_threshold_message
+from harness.judges.reward_model.threshold import missing_threshold_message, read_threshold
 
 
 def judgement_from_reward(reward: float, threshold: float, checkpoint: str, truncated: bool = False) -> Judgement:
@@ -113,3 +116,53 @@ async def reward_judgements(
     for i, reward in zip(scored, rewards, strict=True):
         judgements[i] = judgement_from_reward(reward, cut, str(model.path))
     return judgements
+
+
+@dataclass(frozen=True)
+class StoredCutJudge:
+    """A reward model judging at the cut stored with it: one callable for callers outside a scorer.
+
+    Attributes:
+        judge: ``(query, response) -> Judgement``; the model loads on the first call (once per process, see
+            :meth:`RewardModel.load`); a pair whose forward fails alone gets no verdict (never a bad one).
+        threshold: The stored cut.
+        identity: The judge's content identity (weights and threshold file).
+    """
+
+    judge: Callable[[str, str], Awaitable[Judgement]]
+    threshold: float
+    identity: RewardModelIdentity
+
+    def metadata(self) -> dict[str, Any]:
+        """What a log or run folder records of the judge: the cut and the identity (no machine path)."""
+        return {"threshold": self.threshold, **self.identity.metadata()}
+
+
+def stored_cut_judge(checkpoint: str | Path) -> StoredCutJudge:
+    """Make a reward-model judge from a checkpoint and its stored threshold (the probes' and make-preferences' rm).
+
+    Raises:
+        RewardModelError: The folder is not a checkpoint, has no weights, or has no stored threshold (the message
+            says how to fit one).
+    """
+    path = checkpoint_dir(checkpoint)
+    stored = read_threshold(path)
+    if stored is None:
+        raise RewardModelError(missing_threshold_message(path))
+    identity = reward_model_identity(path)
+    batcher: RewardBatcher | None = None
+
+    async def shared_batcher() -> RewardBatcher:
+        nonlocal batcher
+        if batcher is None:
+            model = await anyio.to_thread.run_sync(RewardModel.load, path)  # cached per process
+            batcher = batcher or RewardBatcher(model)
+        return batcher
+
+    async def judge(query: str, response: str) -> Judgement:
+        try:
+            return await reward_judgement(await shared_batcher(), query, response, stored.threshold)
+        except RewardForwardError as err:
+            return Judgement(None, str(err), ())
+
+    return StoredCutJudge(judge, stored.threshold, identity)
