@@ -27,17 +27,7 @@ from harness.judges.debate import DebateConfig, DebateModels, debate_judgement
 from harness.judges.judgement import Judgement
 from harness.judges.logprobs import LOGPROBS
 from harness.judges.principle import judge_with_principles
-from harness.judges.reward_model import (
-    RewardBatcher,
-    RewardForwardError,
-    RewardModel,
-    RewardModelError,
-    checkpoint_dir,
-    missing_threshold_message,
-    read_threshold,
-    reward_judgement,
-    reward_model_identity,
-)
+from harness.judges.reward_model import RewardModelError, stored_cut_judge
 from harness.principles import DEFAULT_PRINCIPLES, load_principles
 from harness.retrieval import DEFAULT_ENCODER, CorpusUnavailableError, Example, Retriever, default_corpus, make_encoder
 from harness.slug import slug
@@ -202,29 +192,10 @@ def _reward_model(
     if not settings.rm_checkpoint:
         raise ValueError("the 'rm' judge needs a reward-model checkpoint (--rm-checkpoint)")
     try:
-        path = checkpoint_dir(settings.rm_checkpoint)
-        stored = read_threshold(path)
-        if stored is None:
-            raise RewardModelError(missing_threshold_message(path))
-        identity = reward_model_identity(path)
+        reward_model = stored_cut_judge(settings.rm_checkpoint)  # weights load on the first judgement
     except RewardModelError as err:
         raise ValueError(str(err)) from err
-    batcher: RewardBatcher | None = None
-
-    async def shared_batcher() -> RewardBatcher:
-        nonlocal batcher
-        if batcher is None:
-            loaded = await asyncio.to_thread(RewardModel.load, path)  # cached per process
-            batcher = batcher or RewardBatcher(loaded)
-        return batcher
-
-    async def judge(query: str, response: str) -> Judgement:
-        try:
-            return await reward_judgement(await shared_batcher(), query, response, stored.threshold)
-        except RewardForwardError as err:  # this pair alone failed: no verdict, never a bad one
-            return Judgement(None, str(err), ())
-
-    return PreferenceJudge("rm", judge, {"judge": "rm", "threshold": stored.threshold, **identity.metadata()})
+    return PreferenceJudge("rm", reward_model.judge, {"judge": "rm", **reward_model.metadata()})
 
 
 def _length(settings: JudgeSettings, data_dir: str | Path | None, model: Model | LazyModel | None) -> PreferenceJudge:

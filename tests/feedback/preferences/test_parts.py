@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,20 @@ def test_a_judge_key_follows_its_identity() -> None:
     length = prepare_judge(JudgeSettings(name="length", length_threshold=12))
     judgement = asyncio.run(length.judge("请求", "一" * 12))
     assert judgement.verdict == "good" and judge_calls(judgement) == 0
+
+
+def test_the_reward_model_judges_at_its_stored_cut(tiny_reward_model_dir: Path, tmp_path: Path) -> None:
+    from harness.judges.reward_model import StoredThreshold, save_threshold
+
+    checkpoint = Path(shutil.copytree(tiny_reward_model_dir, tmp_path / "rm"))
+    with pytest.raises(ValueError, match="threshold"):
+        prepare_judge(JudgeSettings(name="rm", rm_checkpoint=str(checkpoint)))
+    save_threshold(checkpoint, StoredThreshold(threshold=-1e9))
+    judge = prepare_judge(JudgeSettings(name="rm", rm_checkpoint=str(checkpoint)))
+    judgement = asyncio.run(judge.judge("请求", "祝你生日快乐"))
+    assert judgement.verdict == "good" and judge_calls(judgement) == 1
+    assert judge.identity["threshold"] == -1e9 and judge.key.startswith("rm-")
+    assert str(tmp_path) not in json.dumps(judge.identity)  # no machine path in what the key hashes
 
 
 def test_judges_that_cannot_run_say_why() -> None:
