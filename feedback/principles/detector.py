@@ -1,6 +1,6 @@
 """The Detector: the principle judge's own core applied with a candidate rule set, each judgement kept in the run.
 
-A judgement is keyed by the rule set's hash and the greeting, so the same rules never judge the same greeting twice
+A judgement is keyed by the rules' text and the greeting, so the same rules never judge the same greeting twice
 in a run (whichever optimizer or step asks), and a resumed run spends no judge call on what it judged before.
 """
 
@@ -72,7 +72,9 @@ class Detector:
 
     async def judge(self, rules: Principles, query: str, response: str) -> Judgement:
         """One judgement of ``response`` under ``rules``; an unreadable output has verdict None."""
-        key = f"{DETECT_PREFIX}{rules.sha256[:16]}/{sha256_hex(query + chr(0) + response)[:16]}"
+        # keyed by the rules as the judge reads them (not the set's name or file hash): the same rules under another
+        # name, such as the report's unchanged "after", reuse the judgements
+        key = f"{DETECT_PREFIX}{sha256_hex(rules.as_numbered_list())[:16]}/{sha256_hex(query + chr(0) + response)[:16]}"
 
         async def make() -> dict[str, Any]:
             async with self._slots:

@@ -99,7 +99,12 @@ async def optimize_principles(
         outcome = await optimize_with_gepa(
             start, roles.reflector, detector, store, slices.train, slices.val, budget, settings.loop.seed
         )
-        rules, lineage = outcome.rules, {"candidates": outcome.candidates, "val_score": outcome.val_score}
+        lineage = {
+            "candidates": outcome.candidates,
+            "val_score": outcome.val_score,
+            "gepa_metric_calls": outcome.metric_calls,
+        }
+        rules = outcome.rules
     else:
         states = await optimize_adversarially(start, roles, detector, store, slices, settings.loop, settings.name)
         chosen = max((s for s in states if s["accepted"]), key=lambda s: s["iteration"])

@@ -10,7 +10,8 @@ Layout::
 
 A call is appended (and flushed to disk) as soon as it returns, under a key that names what it was for; a resumed
 run replays it instead of calling the model again, so nothing finished is redone and the run goes on exactly where
-it stopped. A line cut short by a kill is dropped (that call is made again).
+it stopped. A last line cut short by a kill is dropped (that call is made again); a damaged line before it is
+an error naming the file and line.
 """
 
 from __future__ import annotations
@@ -58,10 +59,13 @@ class RunStore:
         self.dropped_lines = 0
         calls_path = folder / CALLS
         if calls_path.is_file():
-            for line in calls_path.read_text(encoding="utf-8").splitlines():
+            lines = calls_path.read_text(encoding="utf-8").splitlines()
+            for number, line in enumerate(lines, start=1):
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError:
+                    if number < len(lines):  # only the last line can be cut short by a kill
+                        raise UserInputError(f"{calls_path}:{number}: not a JSON record (damaged file)") from None
                     self.dropped_lines += 1  # the line a kill cut short: that call is made again
                     continue
                 self.calls[record["key"]] = record

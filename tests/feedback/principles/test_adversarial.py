@@ -123,3 +123,15 @@ def test_roles_that_say_nothing_usable_leave_the_start_rules_and_no_figure(data_
     assert report["unscored"] == {"before": report["rows"], "after": report["rows"]}
     assert report["after"]["accuracy"]["value"] is None
     assert "| adversarial | accuracy | – | – |" in result.markdown
+
+
+def test_a_torn_last_record_is_redone_and_a_damaged_one_is_an_error(tmp_path: Path) -> None:
+    from feedback.principles import RunStore
+    from harness.errors import UserInputError
+
+    (tmp_path / "calls.jsonl").write_text('{"key": "a", "role": "x"}\n{"key": "b", "ro', encoding="utf-8")
+    store = RunStore(tmp_path, {})
+    assert set(store.calls) == {"a"} and store.dropped_lines == 1
+    (tmp_path / "calls.jsonl").write_text('{"key": "a", "ro\n{"key": "b", "role": "x"}\n', encoding="utf-8")
+    with pytest.raises(UserInputError, match="calls.jsonl:1"):
+        RunStore(tmp_path, {})
