@@ -17,80 +17,24 @@ the step it belonged to runs again. A bad line anywhere else means the file was 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from feedback.run_files import (
+    RunFolderError,
+    append_line,
+    read_lines,
+    repair_torn_tail,
+    write_text_atomically,
+)
+
+__all__ = ["RunFolder", "RunFolderError", "append_line", "read_lines", "repair_torn_tail", "write_text_atomically"]
 
 SETTINGS_FILE = "run.json"
 SAMPLES_FILE = "samples.jsonl"
 JUDGEMENTS_DIR = "judgements"
 SESSIONS_FILE = "sessions.jsonl"
-
-
-class RunFolderError(ValueError):
-    """A run folder that cannot be resumed as asked: other settings, or a damaged file; one line naming the file."""
-
-
-def append_line(path: Path, record: dict[str, Any]) -> None:
-    """Append one JSON object as one line, flushed to disk before returning."""
-    line = json.dumps(record, ensure_ascii=False) + "\n"
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(line)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def repair_torn_tail(path: Path) -> int:
-    """Cut a torn last line (a kill mid-write) off a JSON Lines file; return the bytes removed (0: none).
-
-    Edge cases: a missing or empty file is left alone; a last line that ends in a newline but is not valid JSON is
-    also cut (a write that reached the disk in part).
-    """
-    if not path.is_file():
-        return 0
-    data = path.read_bytes()
-    keep = len(data) if data.endswith(b"\n") else data.rfind(b"\n") + 1
-    if keep == len(data) and data:
-        last_start = data.rfind(b"\n", 0, len(data) - 1) + 1
-        if not _parses(data[last_start:]):
-            keep = last_start
-    if keep < len(data):
-        with open(path, "r+b") as handle:
-            handle.truncate(keep)
-            handle.flush()
-            os.fsync(handle.fileno())
-    return len(data) - keep
-
-
-def _parses(line: bytes) -> bool:
-    try:
-        return isinstance(json.loads(line.decode("utf-8")), dict)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return False
-
-
-def read_lines(path: Path) -> list[dict[str, Any]]:
-    """Every JSON object of a JSON Lines file, in order; a missing file is empty.
-
-    Raises:
-        RunFolderError: A line is not a JSON object (``<file>:<line>: ...``); call :func:`repair_torn_tail` first
-            so that only damage, never an interrupted write, gets here.
-    """
-    if not path.is_file():
-        return []
-    records = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise RunFolderError(f"{path}:{number}: not valid JSON ({err.msg}); the run folder was damaged") from None
-        if not isinstance(record, dict):
-            raise RunFolderError(f"{path}:{number}: expected a JSON object; the run folder was damaged")
-        records.append(record)
-    return records
 
 
 @dataclass
@@ -135,7 +79,7 @@ class RunFolder:
                     "or the same settings"
                 )
         else:
-            _write_atomically(stored_path, json.dumps(settings, ensure_ascii=False, indent=1) + "\n")
+            write_text_atomically(stored_path, json.dumps(settings, ensure_ascii=False, indent=1) + "\n")
         for jsonl in [folder.path / SAMPLES_FILE, folder.path / SESSIONS_FILE, *folder.judgement_files()]:
             removed = repair_torn_tail(jsonl)
             if removed:
@@ -172,7 +116,7 @@ class RunFolder:
         """Write the judge's identity beside its judgements (once; it is what the key hashes)."""
         target = self.path / JUDGEMENTS_DIR / f"{judge_key}.json"
         if not target.is_file():
-            _write_atomically(target, json.dumps(identity, ensure_ascii=False, indent=1) + "\n")
+            write_text_atomically(target, json.dumps(identity, ensure_ascii=False, indent=1) + "\n")
 
     def sessions(self) -> list[dict[str, Any]]:
         """Every finished phase of every session, in order."""
@@ -181,17 +125,3 @@ class RunFolder:
     def add_session(self, record: dict[str, Any]) -> None:
         """Record a finished phase of this session."""
         append_line(self.path / SESSIONS_FILE, record)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write a whole file so that a reader (or a kill) never sees half of it."""
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
-def write_text_atomically(path: str | Path, text: str) -> None:
-    """Write a whole file atomically (the pair file, the report), creating its folder."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomically(target, text)

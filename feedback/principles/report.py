@@ -16,6 +16,7 @@ from harness.creativity import char_length
 from harness.data import LabelledGreeting
 from harness.judges.baselines import length_judgement
 from harness.principles import Principles
+from harness.report.markdown import fmt_difference, fmt_estimate
 from harness.stats import paired_difference
 
 FIGURES = ("accuracy", "kappa", "auc")
@@ -71,13 +72,10 @@ def _figures(estimates: dict[str, Any]) -> dict[str, dict[str, float | None]]:
 
 
 def _cell(figure: dict[str, float | None] | None, signed: bool = False) -> str:
+    """A figure with its interval (the cards' own formatting); an en dash when there is no figure."""
     if not figure or figure["value"] is None:
         return "–"
-    form = "+.3f" if signed else ".3f"
-    value = format(figure["value"], form)
-    if figure["ci_low"] is None or figure["ci_high"] is None:
-        return value
-    return f"{value} [{format(figure['ci_low'], form)}, {format(figure['ci_high'], form)}]"
+    return fmt_difference(figure) if signed else fmt_estimate(figure)
 
 
 def report_rows(label: str, report: dict[str, Any]) -> list[str]:

@@ -10,18 +10,18 @@ Layout::
 
 A call is appended (and flushed to disk) as soon as it returns, under a key that names what it was for; a resumed
 run replays it instead of calling the model again, so nothing finished is redone and the run goes on exactly where
-it stopped. A last line cut short by a kill is dropped (that call is made again); a damaged line before it is
-an error naming the file and line.
+it stopped. A last line cut short by a kill is cut off (that call is made again); a damaged line before it is
+an error naming the file and line (:mod:`feedback.run_files`, shared with make-preferences).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from feedback.run_files import RunFolderError, append_line, read_lines, repair_torn_tail, write_text_atomically
 from harness.errors import UserInputError
 
 CONFIG = "config.json"
@@ -55,20 +55,12 @@ class RunStore:
         else:
             _write_json(config_path, config)
         self.config = config
-        self.calls: dict[str, dict[str, Any]] = {}
-        self.dropped_lines = 0
         calls_path = folder / CALLS
-        if calls_path.is_file():
-            lines = calls_path.read_text(encoding="utf-8").splitlines()
-            for number, line in enumerate(lines, start=1):
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:
-                    if number < len(lines):  # only the last line can be cut short by a kill
-                        raise UserInputError(f"{calls_path}:{number}: not a JSON record (damaged file)") from None
-                    self.dropped_lines += 1  # the line a kill cut short: that call is made again
-                    continue
-                self.calls[record["key"]] = record
+        self.dropped_lines = int(repair_torn_tail(calls_path) > 0)  # the call a kill cut short is made again
+        try:
+            self.calls = {record["key"]: record for record in read_lines(calls_path)}
+        except RunFolderError as error:  # damage before the last line: the file was edited
+            raise UserInputError(error) from None
         self.replayed = 0
 
     async def call(self, key: str, make: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
@@ -83,10 +75,7 @@ class RunStore:
             return self.calls[key]
         record = {"key": key, **await make()}
         self.calls[key] = record
-        with (self.folder / CALLS).open("a", encoding="utf-8") as out:
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
+        append_line(self.folder / CALLS, record)
         return record
 
     def finished_iterations(self) -> list[dict[str, Any]]:
@@ -104,8 +93,5 @@ class RunStore:
 
 
 def _write_json(path: Path, data: Any) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(path.suffix + ".partial")
-    partial.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(partial, path)
+    write_text_atomically(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     return path
