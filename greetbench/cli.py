@@ -16,6 +16,7 @@ from harness.errors import UserInputError
 from harness.leaderboard import DEFAULT_BENCHMARK, DEFAULT_ROOT
 from harness.leaderboard.commands import leaderboard
 from harness.principles import DEFAULT_PRINCIPLES
+from harness.serving.commands import serve_command
 from trainers.commands import train
 
 DEFAULT_LIMIT = 5
@@ -38,6 +39,7 @@ cli.add_command(leaderboard)
 cli.add_command(train)
 cli.add_command(optimize_principles_command)
 cli.add_command(make_preferences)
+cli.add_command(serve_command)
 
 
 @cli.command("eval")
@@ -45,8 +47,8 @@ cli.add_command(make_preferences)
     "--model",
     default="embedded",
     show_default=True,
-    help="Model under test: 'embedded' or any Inspect model (hf/<path>, vllm/<id>, openai-api/<svc>/<id>, "
-    "ollama/<id>, ...).",
+    help="Model under test: 'embedded', 'served' (what `greetbench serve` serves) or any Inspect model (hf/<path>, "
+    "vllm/<id>, openai-api/<svc>/<id>, ollama/<id>, ...).",
 )
 @click.option("--judge", default="embedded", show_default=True, help="Judge model, named like --model.")
 @click.option(
@@ -127,12 +129,22 @@ def eval_command(ctx: click.Context, **options: Any) -> None:
     from inspect_ai import eval as inspect_eval
 
     from harness.errors import TaskArgumentError
-    from harness.models import EMBEDDED_MODEL, ensure_embedded_model, register_local_model_info, resolve_model_name
+    from harness.models import (
+        EMBEDDED_MODEL,
+        ensure_embedded_model,
+        model_for,
+        register_local_model_info,
+        resolve_model_name,
+    )
     from harness.results import format_summary
+    from harness.serving import ServedModelError
     from tasks.greeting_generation import greeting_generation
 
     settings = _from_board(ctx, options) if options["board"] else _eval_settings(options)
-    model, judge = resolve_model_name(options["model"]), settings.judge and resolve_model_name(settings.judge)
+    try:
+        model, judge = resolve_model_name(options["model"]), settings.judge and resolve_model_name(settings.judge)
+    except ServedModelError as error:
+        raise UserInputError(error) from None
     try:
         task = greeting_generation(
             prompts=settings.prompts,
@@ -150,8 +162,8 @@ def eval_command(ctx: click.Context, **options: Any) -> None:
     register_local_model_info(model, model_args.get("model_path") or model.partition("/")[2])
     [log] = inspect_eval(
         task,
-        model=model,
-        model_roles={"judge": judge} if judge else None,
+        model=model_for(model),
+        model_roles={"judge": model_for(judge)} if judge else None,
         model_args=model_args,
         limit=settings.limit or None,
         log_dir=options["log_dir"],

@@ -89,16 +89,23 @@ def evaluate_policy(
 
     from harness.judge_names import LLM_JUDGES
     from harness.judges.registry import parse_judge_names
-    from harness.models import EMBEDDED_MODEL, ensure_embedded_model, register_local_model_info, resolve_model_name
+    from harness.models import (
+        EMBEDDED_MODEL,
+        ensure_embedded_model,
+        model_for,
+        register_local_model_info,
+        resolve_model_name,
+    )
     from harness.results import scorer_summaries
     from tasks.greeting_generation import greeting_generation
 
     judges = parse_judge_names(settings.eval_judges)
-    roles: dict[str, str] = {}
+    roles: dict[str, Any] = {}
     if any(name in LLM_JUDGES for name in judges):
-        roles["judge"] = resolve_model_name(settings.eval_judge_model)
-        if roles["judge"] == EMBEDDED_MODEL:
+        judge = resolve_model_name(settings.eval_judge_model)
+        if judge == EMBEDDED_MODEL:
             ensure_embedded_model(progress=True)
+        roles["judge"] = model_for(judge)
     task_args: dict[str, Any] = {
         "prompts": settings.eval_prompts,
         "data_dir": str(data_dir),
@@ -134,7 +141,7 @@ def evaluate_policy(
         "error": result.error.message if result.error else None,
         "model": policy_model_name(policy),
         "judges": judges,
-        "judge_model": roles.get("judge"),
+        "judge_model": str(roles["judge"]) if "judge" in roles else None,
         "limit": settings.eval_limit,
         "scores": scores,
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from inspect_ai.model import Model, get_model
+from inspect_ai.model import Model
 
 
 class LazyModel:
@@ -31,8 +31,8 @@ class LazyModel:
         makes it a second time to look it up)."""
         with self._lock:
             if self._model is None:
-                from harness.models import register_local_model_info
+                from harness.models import make_model, register_local_model_info
 
                 register_local_model_info(self.name, self.args.get("model_path") or self.name.partition("/")[2])
-                self._model = get_model(self.name, **self.args)
+                self._model = make_model(self.name, **self.args)
             return self._model

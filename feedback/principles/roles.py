@@ -6,10 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig, Model, get_model
+from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig, Model
 
 from feedback.principles.store import RunStore
 from harness.judges.verdict import json_objects
+from harness.models import make_model
 
 ROLES = ("generator", "detector", "reflector", "optimizer")
 """Every role is an Inspect model; one model may play all four."""
@@ -41,7 +42,7 @@ class Roles:
         unknown = sorted(set(overrides) - set(ROLES))
         if unknown:
             raise ValueError(f"unknown role {unknown[0]!r}: roles are {', '.join(ROLES)}")
-        return cls(**{role: get_model(overrides.get(role, default)) for role in ROLES})
+        return cls(**{role: make_model(overrides.get(role, default)) for role in ROLES})
 
     def names(self) -> dict[str, str]:
         """Role -> model name, for the run's config."""

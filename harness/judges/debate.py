@@ -44,7 +44,7 @@ from harness.judges.debate_prompts import (
     REFLECT_PROMPT,
     REFLECT_SYSTEM,
 )
-from harness.judges.generate import judge_generate
+from harness.judges.generate import JudgeCallError, judge_generate
 from harness.judges.judgement import Judgement
 from harness.judges.logprobs import LOGPROBS, VerdictProbability, verdict_probability
 from harness.judges.principle import JUDGE_ROLE, escape_tags
@@ -211,6 +211,8 @@ async def debate_judgement(
         - An argument that is not valid JSON is passed on as raw text and flagged; a huge one is cut.
         - An unparseable judge verdict gives verdict None (unscored), and the reflect agent is not asked:
           there is nothing to review.
+        - A failed or timed-out agent call (:class:`~harness.judges.generate.JudgeCallError`) makes the item
+          unscored, never a verdict.
         - An unparseable reflect output leaves the judge's verdict standing (noted in the trace), as does an
           "overturn" that keeps the same verdict or gives no reason: overturning needs a clear, sufficient reason.
 
@@ -230,6 +232,28 @@ async def debate_judgement(
         The judgement. Its trace holds, in order, the retrieval step (if any) and each agent's record (model, raw
         output, what was read from it); prompts are not stored.
     """
+    try:
+        return await _debate_steps(
+            models, query, response, examples=examples, use_positive=use_positive, use_negative=use_negative,
+            use_reflect=use_reflect, config=config,
+        )  # fmt: skip
+    except JudgeCallError as error:
+        failed = {"agent": "debate", "output": None, "error": str(error)}
+        return Judgement(None, str(error), (failed,), None, "the judge call failed")
+
+
+async def _debate_steps(
+    models: DebateModels,
+    query: str,
+    response: str,
+    *,
+    examples: list[Example] | None,
+    use_positive: bool = True,
+    use_negative: bool = True,
+    use_reflect: bool = True,
+    config: DebateConfig | None = None,
+) -> Judgement:
+    """The debate itself (see :func:`debate_judgement`); agent call failures propagate."""
     config = config or DebateConfig()
     if not response.strip():
         return Judgement("bad", "empty response", ({"agent": "judge", "output": None},))

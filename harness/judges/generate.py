@@ -39,6 +39,37 @@ def provider_config(model: Model, config: GenerateConfig) -> GenerateConfig:
     return config
 
 
+class JudgeCallError(RuntimeError):
+    """The judge model could not answer: the server was unreachable, failed, or timed out after Inspect's retries.
+
+    A judge turns it into an unscored item, never a verdict: a failed call says nothing about the greeting.
+    """
+
+
+def _call_errors() -> tuple[type[BaseException], ...]:
+    """What a failed model call raises once Inspect stops retrying: a timeout, a connection or an API error."""
+    import httpx
+    from inspect_ai.model._model import AttemptTimeoutError  # Inspect exports it nowhere public (0.3.285)
+    from openai import APIError
+
+    errors: list[type[BaseException]] = [TimeoutError, ConnectionError, AttemptTimeoutError, APIError, httpx.HTTPError]
+    try:
+        import httpx2  # Inspect's own HTTP client (openai-api provider)
+
+        errors.append(httpx2.HTTPError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
 async def judge_generate(model: Model, messages: list[ChatMessage], config: GenerateConfig) -> ModelOutput:
-    """Call a judge model with ``config`` adapted to its provider (see :func:`provider_config`)."""
-    return await model.generate(messages, config=provider_config(model, config))
+    """Call a judge model with ``config`` adapted to its provider (see :func:`provider_config`).
+
+    Raises:
+        JudgeCallError: The call failed or timed out after the model's retries (its ``attempt_timeout`` and
+            ``max_retries``; a served model has both, see :func:`harness.serving.served_generate_config`).
+    """
+    try:
+        return await model.generate(messages, config=provider_config(model, config))
+    except _call_errors() as error:
+        raise JudgeCallError(f"judge call failed: {type(error).__name__}: {error}") from error

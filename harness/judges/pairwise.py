@@ -12,7 +12,7 @@ from inspect_ai.model import ChatMessage, ChatMessageSystem, ChatMessageUser, Ge
 from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, mean, metric, scorer
 from inspect_ai.solver import TaskState
 
-from harness.judges.generate import judge_generate
+from harness.judges.generate import JudgeCallError, judge_generate
 from harness.judges.logprobs import LOGPROBS, choice_probability
 from harness.judges.principle import JUDGE_ROLE, escape_tags
 from harness.judges.verdict import ChoiceFormat, parse_choice
@@ -118,7 +118,10 @@ async def judge_pair(
         """The winner as shown, P(the greeting shown first wins), the raw output."""
         prompt = PAIRWISE_PROMPT.format(query=escape_tags(query), first=escape_tags(first), second=escape_tags(second))
         messages: list[ChatMessage] = [ChatMessageSystem(content=PAIRWISE_SYSTEM), ChatMessageUser(content=prompt)]
-        output = await judge_generate(model, messages, config)
+        try:
+            output = await judge_generate(model, messages, config)
+        except JudgeCallError as error:  # unreadable, never a winner
+            return None, None, str(error)
         parsed = parse_choice(output.completion, WINNER_FORMAT)
         return parsed.verdict, choice_probability(output, parsed.span, WINNER_FORMAT, "A").p_good, output.completion
 

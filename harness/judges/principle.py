@@ -19,7 +19,7 @@ from inspect_ai.model import ChatMessage, ChatMessageSystem, ChatMessageUser, Ge
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
-from harness.judges.generate import judge_generate
+from harness.judges.generate import JudgeCallError, judge_generate
 from harness.judges.judgement import Judgement
 from harness.judges.logprobs import LOGPROBS, verdict_probability
 from harness.judges.verdict import parse_verdict
@@ -146,15 +146,20 @@ async def judge_with_principles(
             the mode a reward uses.
 
     Returns:
-        The judgement; ``verdict`` is None when the model's output could not be read (its P(good) is then None
-        too: an unreadable output gives no score either).
+        The judgement; ``verdict`` is None when the model's output could not be read, or the call failed or timed
+        out (:class:`~harness.judges.generate.JudgeCallError`): its P(good) is then None too, and the item is
+        unscored, never bad.
     """
     if not response.strip():
         return Judgement("bad", "empty response", ({"agent": "principle_judge", "output": None},), p_good=0.0)
     if config is None:
         config = JUDGE_CONFIG if reason else VERDICT_ONLY_CONFIG
     messages = principle_messages(query, response, principles, defended, reason)
-    output = await judge_generate(model, messages, config)
+    try:
+        output = await judge_generate(model, messages, config)
+    except JudgeCallError as error:
+        failed = {"agent": "principle_judge", "model": str(model), "output": None, "error": str(error)}
+        return Judgement(None, str(error), (failed,), None, "the judge call failed")
     parsed = parse_verdict(output.completion)
     probability = verdict_probability(output, parsed.span)
     trace = (

@@ -13,6 +13,7 @@ from harness.models.embedded import (
     EmbeddedSpec,
     assemble_gguf,
     converted_model_dir,
+    embedded_gguf,
     ensure_embedded_model,
     locate_chunks,
 )
@@ -23,6 +24,8 @@ from harness.models.provider import (
     EMBEDDED_MODELS,
     check_model_name,
     embedded_model_id,
+    make_model,
+    model_for,
     resolve_model_name,
 )
 from harness.models.tiny import build_tiny_qwen2, build_tiny_tokenizer
@@ -46,8 +49,11 @@ __all__ = [
     "build_tiny_tokenizer",
     "check_model_name",
     "converted_model_dir",
+    "embedded_gguf",
     "embedded_model_id",
     "ensure_embedded_model",
     "locate_chunks",
+    "make_model",
+    "model_for",
     "resolve_model_name",
 ]

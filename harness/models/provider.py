@@ -13,9 +13,10 @@ Importing this module is cheap: torch, transformers and Inspect's hf provider lo
 
 from __future__ import annotations
 
-from inspect_ai.model import ModelAPI, ModelInfo, modelapi, set_model_info
+from inspect_ai.model import GenerateConfig, Model, ModelAPI, ModelInfo, get_model, modelapi, set_model_info
 
 from harness.models.embedded import DEFAULT_SPEC, QWEN_CODER_1_5B, SPECS, EmbeddedSpec, spec_named
+from harness.serving.client import SERVED_ALIAS, is_served, served_generate_config, served_model_name, served_parallel
 
 EMBEDDED_PROVIDER = "embedded"
 
@@ -35,18 +36,44 @@ EMBEDDED_MODELS: tuple[str, ...] = tuple(embedded_model_id(spec) for spec in SPE
 
 
 def resolve_model_name(name: str) -> str:
-    """Map an embedded model's alias (``embedded``, ``embedded-1.5b``) to its full name; return others unchanged.
+    """Map an alias to its full name; return others unchanged.
+
+    The aliases: ``embedded`` and ``embedded-1.5b`` (the embedded models), and ``served``, what ``greetbench serve``
+    is serving, reached through Inspect's ``openai-api`` provider (this points ``GREETBENCH_BASE_URL`` at it; see
+    :func:`harness.serving.served_model_name`).
 
     Args:
         name: A model name as a user typed it. Surrounding whitespace is ignored only for the alias check.
 
     Returns:
-        ``embedded/<name>`` for an alias, else ``name`` itself (including ``embedded/<other>``, which the
-        provider rejects when the model is made).
+        ``embedded/<name>`` for an embedded alias, ``openai-api/greetbench/<model>`` for ``served``, else ``name``
+        itself (including ``embedded/<other>``, which the provider rejects when the model is made).
+
+    Raises:
+        ServedModelError: ``served`` with no server running (or one that needs a key the environment lacks).
     """
     stripped = name.strip()
+    if stripped == SERVED_ALIAS:
+        return served_model_name()
     spec = next((spec for spec in SPECS if spec.alias == stripped), None)
     return embedded_model_id(spec) if spec is not None else name
+
+
+def model_for(name: str) -> str | Model:
+    """What Inspect should be handed for a user's model name: aliases resolved, and a served model (one reached
+    through greetbench's ``openai-api`` service) made with bounded concurrency and timeouts
+    (:func:`harness.serving.served_generate_config`); any other name as a string, for Inspect to make.
+    """
+    resolved = resolve_model_name(name)
+    return make_model(resolved) if is_served(resolved) else resolved
+
+
+def make_model(name: str, **model_args: object) -> Model:
+    """``get_model`` for a user's model name: aliases resolved; a served model with bounded concurrency and
+    timeouts, so that a hung server makes a call fail (and a judge's item unscored) instead of waiting forever."""
+    resolved = resolve_model_name(name)
+    config = served_generate_config(served_parallel()) if is_served(resolved) else None
+    return get_model(resolved, config=config or GenerateConfig(), **model_args)
 
 
 def check_model_name(model_name: str) -> EmbeddedSpec:

@@ -66,17 +66,16 @@ class JudgeRewardSpec(RewardSpec):
 
 
 def judge_model(spec: JudgeRewardSpec) -> Any:
-    """The Inspect model of a judge reward (``get_model``, memoised by Inspect); embedded aliases resolved.
+    """The Inspect model of a judge reward (``get_model``, memoised by Inspect); aliases (``embedded``, ``served``)
+    resolved.
 
     Raises:
         Exception: Whatever Inspect raises for an unknown provider or a model it cannot make (e.g. a missing API
             key): the config check calls this before the policy loads.
     """
-    from inspect_ai.model import get_model
+    from harness.models import make_model
 
-    from harness.models import resolve_model_name
-
-    return get_model(resolve_model_name(spec.model), **(spec.model_args or {}))
+    return make_model(spec.model, **(spec.model_args or {}))
 
 
 REACHABLE_TIMEOUT_S = 10.0
