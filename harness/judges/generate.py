@@ -51,8 +51,11 @@ def _call_errors() -> tuple[type[BaseException], ...]:
     import httpx
     from inspect_ai.model._model import AttemptTimeoutError  # Inspect exports it nowhere public (0.3.285)
     from openai import APIError
+    from tenacity import RetryError  # what Inspect raises when its retries run out
 
-    errors: list[type[BaseException]] = [TimeoutError, ConnectionError, AttemptTimeoutError, APIError, httpx.HTTPError]
+    errors: list[type[BaseException]] = [
+        TimeoutError, ConnectionError, AttemptTimeoutError, APIError, httpx.HTTPError, RetryError,
+    ]  # fmt: skip
     try:
         import httpx2  # Inspect's own HTTP client (openai-api provider)
 
@@ -72,4 +75,16 @@ async def judge_generate(model: Model, messages: list[ChatMessage], config: Gene
     try:
         return await model.generate(messages, config=provider_config(model, config))
     except _call_errors() as error:
-        raise JudgeCallError(f"judge call failed: {type(error).__name__}: {error}") from error
+        last = _last_attempt_error(error)
+        raise JudgeCallError(f"judge call failed: {type(last).__name__}: {last}") from error
+
+
+def _last_attempt_error(error: BaseException) -> BaseException:
+    """The error of the last attempt, when ``error`` says only that the retries ran out."""
+    from tenacity import RetryError
+
+    if isinstance(error, RetryError):
+        last = error.last_attempt.exception()
+        if last is not None:
+            return last
+    return error

@@ -41,6 +41,9 @@ def _die_with_parent() -> None:
 def start_process(command: Sequence[str], log: Path, env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
     """Start ``command`` with stdout and stderr appended to ``log``; it dies when this process does.
 
+    The kernel's parent-death signal follows the *thread* that started the child: call this from the main thread
+    or from one that lives as long as the server should (a child started from a short-lived thread dies with it).
+
     Args:
         command: The server's command line (never holds a secret: keys go in ``env``).
         log: File for the server's output.
