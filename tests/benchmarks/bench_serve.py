@@ -66,7 +66,8 @@ async def bounded(concurrency: int, calls: list[Any]) -> list[Any]:
 async def decode(model: Model, requests: list[str], concurrency: int) -> dict[str, Any]:
     config = GenerateConfig(max_tokens=128, temperature=0.7, seed=42)
     started = time.perf_counter()
-    outputs = await bounded(concurrency, [lambda q=q: model.generate(POLICY_PROMPT_PREFIX + q, config=config) for q in requests])
+    calls = [lambda q=q: model.generate(POLICY_PROMPT_PREFIX + q, config=config) for q in requests]
+    outputs = await bounded(concurrency, calls)
     seconds = time.perf_counter() - started
     tokens = sum(o.usage.output_tokens for o in outputs if o.usage)
     return {"greetings": len(outputs), "output_tokens": tokens, "seconds": round(seconds, 2),
@@ -109,9 +110,7 @@ def server_metrics(base: str) -> dict[str, float]:
     with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
         text = response.read().decode()
     wanted = ("llamacpp:prompt_tokens_total", "llamacpp:tokens_predicted_total", "llamacpp:n_decode_total")
-    return {
-        line.split()[0]: float(line.split()[1]) for line in text.splitlines() if line.split(" ")[0] in wanted
-    }
+    return {line.split()[0]: float(line.split()[1]) for line in text.splitlines() if line.split(" ")[0] in wanted}
 
 
 class Served:
@@ -170,7 +169,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench_serve.json"))
     args = parser.parse_args()
     rows = test_rows(max(args.rows, args.reason_rows, args.greetings))
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text("utf-8").splitlines()
                 if line.startswith("model name")), platform.processor())  # fmt: skip
     report: dict[str, Any] = {"machine": f"{cpu}, {os.cpu_count()} cores", "load_average_before": os.getloadavg(),
                               "rows": args.rows, "reason_rows": args.reason_rows, "backends": {}}  # fmt: skip
@@ -185,7 +184,8 @@ def main() -> None:
             entry["first_call_includes_load_s"] = round(time.perf_counter() - started, 1)
         else:
             served = Served(backend, gguf)
-            entry = {"ready_s": served.ready_s, "cpu_variant": served.variant, "idle_cpu_poll0": idle_cpu(served.process.pid)}
+            entry = {"ready_s": served.ready_s, "cpu_variant": served.variant}
+            entry["idle_cpu_poll0"] = idle_cpu(served.process.pid)
             try:
                 entry["figures"] = asyncio.run(measure(served.model(), args, rows, served))
             finally:

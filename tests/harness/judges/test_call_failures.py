@@ -38,7 +38,8 @@ def test_principle_judge_leaves_a_failed_call_unscored(failure: str) -> None:
     model = _failing_model(FAILURES[failure])
     rules = load_principles(DEFAULT_PRINCIPLES)
     for reason in (True, False):
-        judgement = asyncio.run(judge_with_principles(model, "给妈妈的生日祝福", "妈妈生日快乐！", rules, reason=reason))
+        judged = judge_with_principles(model, "给妈妈的生日祝福", "妈妈生日快乐！", rules, reason=reason)
+        judgement = asyncio.run(judged)
         assert judgement.verdict is None and judgement.value is None
         assert judgement.p_good is None
         assert "judge call failed" in judgement.reason

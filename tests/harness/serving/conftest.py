@@ -1,29 +1,33 @@
 """A real llama-server on loopback, serving the embedded model, for the served-path tests.
 
 They need llama.cpp's ``llama-server`` built (``greetbench serve --prepare``, about 4-9 minutes once; CI builds it
-first) and the embedded model's chunk packages; without either they are skipped with that message.
+first) and the embedded model's chunk packages; without either they are skipped with that message, unless
+``GREETBENCH_REQUIRE_SERVER`` is set (CI), when they fail.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from servers import RunningServer, running_server
 
-from harness.serving import LOOPBACK, cached_build, free_port, llama_server_command, start_process, stop_process
-from harness.serving.backends import KEY_ENV
-from harness.serving.process import wait_healthy
+from harness.serving import cached_build
+
+REQUIRE_ENV = "GREETBENCH_REQUIRE_SERVER"
+"""Set (CI sets it): a missing llama-server build fails these tests instead of skipping them."""
 
 
 @pytest.fixture(scope="session")
 def llama_server_binary() -> Path:
     build = cached_build("baseline")
     if build is None:
-        pytest.skip("llama-server is not built: run `greetbench serve --prepare` once (CI does)")
+        why = "llama-server is not built: run `greetbench serve --prepare` once (CI does)"
+        if os.environ.get(REQUIRE_ENV):
+            pytest.fail(f"{why}; {REQUIRE_ENV} is set")
+        pytest.skip(why)
     return build.binary
 
 
@@ -35,38 +39,6 @@ def embedded_gguf_file() -> Path:
         return embedded_gguf(progress=False)
     except EmbeddedModelError as error:
         pytest.skip(f"the embedded model is not installed: {error}")
-
-
-@dataclass
-class RunningServer:
-    """A started llama-server: its process, port, base URL and log."""
-
-    process: object
-    port: int
-    log: Path
-
-    @property
-    def base(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
-
-    @property
-    def base_url(self) -> str:
-        return f"{self.base}/v1"
-
-
-@contextlib.contextmanager
-def running_server(
-    binary: Path, gguf: Path, log: Path, *, port: int | None = None, api_key: str | None = None, parallel: int = 4
-) -> Iterator[RunningServer]:
-    """llama-server as ``greetbench serve`` starts it, stopped afterwards."""
-    port = port or free_port()
-    command = llama_server_command(binary, gguf, host=LOOPBACK, port=port, model_id="embedded", parallel=parallel)
-    process = start_process(command, log, env={KEY_ENV["llama.cpp"]: api_key} if api_key else None)
-    try:
-        wait_healthy(process, f"http://{LOOPBACK}:{port}", log, timeout=120)
-        yield RunningServer(process, port, log)
-    finally:
-        stop_process(process)
 
 
 @pytest.fixture(scope="module")

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 from inspect_ai.model import GenerateConfig, Model, get_model
+from servers import RunningServer, running_server
 
 from harness.judges.principle import judge_with_principles
 from harness.principles import DEFAULT_PRINCIPLES, load_principles
 from harness.serving import served_generate_config
-from tests.harness.serving.conftest import RunningServer, running_server
 
 QUERY = "给妈妈的生日祝福"
 GREETING = "亲爱的妈妈，生日快乐！愿您身体健康，笑口常开，每一天都被温暖和爱包围。"
