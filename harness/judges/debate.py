@@ -239,7 +239,7 @@ async def debate_judgement(
         )  # fmt: skip
     except JudgeCallError as error:
         failed = {"agent": "debate", "output": None, "error": str(error)}
-        return Judgement(None, str(error), (failed,), None, "the judge call failed")
+        return Judgement(None, str(error), (failed,), None, "the judge call failed", call_failed=True)
 
 
 async def _debate_steps(

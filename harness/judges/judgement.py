@@ -18,6 +18,8 @@ class Judgement:
             logprobs), or None.
         p_good_missing_reason: Why ``p_good`` is None for an LLM judge (no logprobs, no verdict, ...); None when
             ``p_good`` is present or the judge never gives one.
+        call_failed: The judge model could not answer (unreachable, failed or timed out after its retries): the
+            verdict is None because nothing was judged, which a caller may retry; an unreadable output is not this.
     """
 
     verdict: str | None
@@ -25,6 +27,7 @@ class Judgement:
     trace: tuple[dict[str, Any], ...] = field(default=())
     p_good: float | None = None
     p_good_missing_reason: str | None = None
+    call_failed: bool = False
 
     @property
     def value(self) -> float | None:

@@ -159,7 +159,7 @@ async def judge_with_principles(
         output = await judge_generate(model, messages, config)
     except JudgeCallError as error:
         failed = {"agent": "principle_judge", "model": str(model), "output": None, "error": str(error)}
-        return Judgement(None, str(error), (failed,), None, "the judge call failed")
+        return Judgement(None, str(error), (failed,), None, "the judge call failed", call_failed=True)
     parsed = parse_verdict(output.completion)
     probability = verdict_probability(output, parsed.span)
     trace = (

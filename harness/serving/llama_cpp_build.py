@@ -276,7 +276,7 @@ def _stage_outputs(bin_dir: Path, staged: Path) -> None:
     staged.mkdir()
     shutil.copy2(bin_dir / SERVER_BINARY, staged / SERVER_BINARY)
     for library in bin_dir.glob("*.so*"):
-        shutil.copy2(library, staged / library.name, follow_symlinks=True)
+        shutil.copy2(library, staged / library.name, follow_symlinks=False)  # libfoo.so -> libfoo.so.0 stay links
 
 
 CPU_VARIANT_PREFIX = "libggml-cpu-"
@@ -297,21 +297,47 @@ def cpu_signature() -> str:
     return hashlib.sha256("\n".join(wanted).encode()).hexdigest()[:12]
 
 
-VariantProbe = Callable[[Path], tuple[str, str] | None]
-"""Starts the server from a folder; returns None when it served a request, else why it died and what it printed."""
+@dataclass(frozen=True)
+class ProbeResult:
+    """One probe of a variants folder.
+
+    Attributes:
+        failure: Why the server failed to serve a request (e.g. "killed by SIGILL"), or None when it served one.
+        variant: The CPU variant the server had loaded (read from its memory map), when known.
+    """
+
+    failure: str | None
+    variant: str | None = None
+
+
+VariantProbe = Callable[[Path], ProbeResult]
+"""Starts the server from a folder and has it serve one request."""
+
+
+def loaded_cpu_variant(pid: int) -> str | None:
+    """The CPU variant a running ``llama-server`` loaded (its mapped ``libggml-cpu-<variant>.so``), or None."""
+    try:
+        maps = Path(f"/proc/{pid}/maps").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in maps.splitlines():
+        name = line.rsplit("/", 1)[-1]
+        if name.startswith(CPU_VARIANT_PREFIX) and name.endswith(".so"):
+            return name[len(CPU_VARIANT_PREFIX) : -len(".so")]
+    return None
 
 
 def runnable_variants_dir(build: LlamaServerBuild, probe: VariantProbe, progress: bool = True) -> Path:
     """A copy of a ``variants`` build without the CPU variants that die on this CPU (made once per CPU).
 
     ggml loads the best-scoring variant the CPU reports. The copy starts with every variant; while the probe
-    fails, the variant ggml picked (the best left) is removed and the probe runs again. The result and what was
-    dropped are recorded in the copy's ``variants.json``.
+    fails, the variant ggml picked is removed (when the crash hid which, the most demanding one left: variants the
+    CPU does not report are never picked, so removing them changes nothing) and the probe runs again. The variant
+    in use and those dropped are recorded in the copy's ``variants.json``.
 
     Args:
         build: A ``variants`` build.
-        probe: Serves one request from a folder; returns None on success, else the reason (e.g. "SIGILL") and
-            the server's output (whose ``load_backend`` line names the variant it loaded).
+        probe: Serves one request from a folder (see :class:`ProbeResult`).
         progress: Print what was dropped.
 
     Raises:
@@ -329,24 +355,23 @@ def runnable_variants_dir(build: LlamaServerBuild, probe: VariantProbe, progress
         work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
         try:
             for item in build.folder.iterdir():
-                if item.is_file() and item.name != MARKER:
-                    shutil.copy2(item, work / item.name)
+                if item.name.startswith((SERVER_BINARY, "lib")):
+                    shutil.copy2(item, work / item.name, follow_symlinks=False)
             dropped: dict[str, str] = {}
+            in_use = None
             while variants := cpu_variants(work):
-                failure = probe(work)
-                if failure is None:
+                result = probe(work)
+                if result.failure is None:
+                    in_use = result.variant
                     break
-                why, output = failure
-                picked = _picked_variant(output, variants)
-                dropped[picked] = why
-                _say(progress, f"CPU variant {picked} cannot run here ({why}); left out")
+                picked = result.variant if result.variant in variants else _most_demanding(variants)
+                dropped[picked] = result.failure
+                _say(progress, f"CPU variant {picked} cannot run here ({result.failure}); left out")
                 (work / f"{CPU_VARIANT_PREFIX}{picked}.so").unlink()
             else:
                 raise LlamaCppBuildError(f"no CPU variant of {build.folder} runs on this CPU: {dropped}")
-            (work / "variants.json").write_text(
-                json.dumps({"cpu": cpu_signature(), "kept": cpu_variants(work), "dropped": dropped}, indent=2),
-                encoding="utf-8",
-            )
+            record_data = {"cpu": cpu_signature(), "in_use": in_use, "kept": cpu_variants(work), "dropped": dropped}
+            (work / "variants.json").write_text(json.dumps(record_data, indent=2), encoding="utf-8")
             if target.exists():
                 shutil.rmtree(target)
             os.replace(work, target)
@@ -362,9 +387,5 @@ VARIANT_ORDER = (
 """ggml's x86 variants from least to most demanding (its scores rank them the same way)."""
 
 
-def _picked_variant(output: str, variants: list[str]) -> str:
-    """The variant a run loaded, read from its output; else the most demanding one left."""
-    loaded = [v for v in variants if f"{CPU_VARIANT_PREFIX}{v}.so" in output]
-    if loaded:
-        return loaded[-1]
+def _most_demanding(variants: list[str]) -> str:
     return max(variants, key=lambda v: VARIANT_ORDER.index(v) if v in VARIANT_ORDER else -1)

@@ -31,7 +31,10 @@ from harness.serving.client import API_KEY_ENV
 from harness.serving.llama_cpp_build import (
     BuildKind,
     LlamaServerBuild,
+    ProbeResult,
+    VariantProbe,
     ensure_llama_server,
+    loaded_cpu_variant,
     runnable_variants_dir,
 )
 from harness.serving.process import (
@@ -123,30 +126,32 @@ def model_source(model: str, backend: Backend, progress: bool = True) -> tuple[s
     return model, model.rsplit("/", 1)[-1].lower()
 
 
-def _variant_probe(gguf: str) -> Callable[[Path], tuple[str, str] | None]:
-    """A probe for :func:`runnable_variants_dir`: serve one token of ``gguf`` from a folder's ``llama-server``."""
+def _variant_probe(gguf: str) -> VariantProbe:
+    """A probe for :func:`runnable_variants_dir`: serve two tokens of ``gguf`` from a folder's ``llama-server``."""
 
-    def probe(folder: Path) -> tuple[str, str] | None:
+    def probe(folder: Path) -> ProbeResult:
         port = free_port()
-        log = folder / "probe.log"
-        log.unlink(missing_ok=True)
+        log = folder.parent / f"{folder.name}.probe.log"
         command = llama_server_command(
             folder / "llama-server", Path(gguf), host=LOOPBACK, port=port, model_id="probe", parallel=1
         )
         process = start_process(command, log)
+        variant = None
         try:
             wait_healthy(process, f"http://{LOOPBACK}:{port}", log, timeout=120)
+            variant = loaded_cpu_variant(process.pid)
             body = json.dumps({"prompt": "你好", "n_predict": 2}).encode()
             request = urllib.request.Request(f"http://{LOOPBACK}:{port}/completion", data=body)
             with urllib.request.urlopen(request, timeout=60) as response:
                 response.read()
-            return None
+            return ProbeResult(None, variant)
         except (ServerStartError, OSError) as error:
             code = process.wait(10) if process.poll() is None else process.returncode
             why = f"killed by {signal.Signals(-code).name}" if code and code < 0 else str(error).splitlines()[0]
-            return why, log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+            return ProbeResult(why, variant)
         finally:
             stop_process(process)
+            log.unlink(missing_ok=True)
 
     return probe
 

@@ -15,7 +15,7 @@ For each backend, at each concurrency (requests in flight at once):
 
 The served backends are the server ``greetbench serve`` runs (``baseline`` and ``variants`` builds, 4 slots, the
 same command line), reached through Inspect's ``openai-api`` provider as ``--judge served`` reaches it. Each
-server's idle CPU over 10 s is measured too, with ``--poll 0`` (greetbench's) and llama.cpp's default.
+server's idle CPU over 10 s after work is measured too, with ``--poll 0`` (greetbench's) and llama.cpp's default.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from harness.judges.principle import judge_with_principles
 from harness.models import embedded_gguf, ensure_embedded_model, resolve_model_name
 from harness.principles import DEFAULT_PRINCIPLES, load_principles
 from harness.serving import LOOPBACK, free_port, llama_server_command, start_process, stop_process, wait_healthy
+from harness.serving.llama_cpp_build import loaded_cpu_variant
 from harness.serving.serve import llama_server_folder
 from harness.stats import agreement_figures
 
@@ -84,8 +85,9 @@ async def judge(model: Model, rows: list[Any], concurrency: int, reason: bool) -
     with_p = [(j.p_good, y) for j, y in scored if j.p_good is not None]
     auc = None
     if len({y for _, y in with_p}) == 2:
-        auc = agreement_figures([int(p >= 0.5) for p, _ in with_p], [y for _, y in with_p], [p for p, _ in with_p],
-                                n_resamples=1000)["auc"]  # fmt: skip
+        estimate = agreement_figures([int(p >= 0.5) for p, _ in with_p], [y for _, y in with_p],
+                                     [p for p, _ in with_p], n_resamples=1000)["auc"]  # fmt: skip
+        auc = [estimate.value, estimate.ci_low, estimate.ci_high]
     return {"rows": len(rows), "seconds": round(seconds, 2), "s_per_item": round(seconds / len(rows), 3),
             "unscored": len(rows) - len(scored), "good": sum(j.verdict == "good" for j, _ in scored),
             "p_good_auc": auc}  # fmt: skip
@@ -129,8 +131,7 @@ class Served:
         started = time.perf_counter()
         self.process = start_process(command, self.log)
         self.ready_s = round(wait_healthy(self.process, self.base, self.log, 300) or time.perf_counter() - started, 2)
-        self.variant = next((line.split("from ")[-1] for line in self.log.read_text(errors="replace").splitlines()
-                             if "load_backend: loaded CPU backend" in line), "static (baseline)")  # fmt: skip
+        self.variant = loaded_cpu_variant(self.process.pid) or "static AVX2 (baseline)"
 
     def model(self) -> Model:
         return get_model("openai-api/greetbench/bench", base_url=f"{self.base}/v1", api_key="no-key",
@@ -185,12 +186,13 @@ def main() -> None:
         else:
             served = Served(backend, gguf)
             entry = {"ready_s": served.ready_s, "cpu_variant": served.variant}
-            entry["idle_cpu_poll0"] = idle_cpu(served.process.pid)
             try:
                 entry["figures"] = asyncio.run(measure(served.model(), args, rows, served))
+                entry["idle_cpu_poll0"] = idle_cpu(served.process.pid)  # after work: threads have run
             finally:
                 served.stop()
             default_poll = Served(backend, gguf, poll_default=True)
+            asyncio.run(judge(default_poll.model(), rows[:4], 4, reason=False))
             entry["idle_cpu_default_poll"] = idle_cpu(default_poll.process.pid)
             default_poll.stop()
         report["backends"][backend] = entry
@@ -209,7 +211,7 @@ def print_table(report: dict[str, Any]) -> None:
         for concurrency, at in entry["figures"].items():
             pgood, reason = at.get("pgood", {}), at.get("reason", {})
             auc = pgood.get("p_good_auc")
-            auc_text = f"{auc['estimate']:.3f}" if isinstance(auc, dict) else "-"
+            auc_text = f"{auc[0]:.3f} [{auc[1]:.3f}, {auc[2]:.3f}]" if auc and None not in auc else "-"
             print(f"| {backend} | {concurrency} | {at['decode']['tokens_per_s']} | {pgood.get('s_per_item', '-')} | "
                   f"{pgood.get('prompt_tokens_processed_per_call', '-')} | {auc_text} | "
                   f"{reason.get('s_per_item', '-')} | {reason.get('unscored', '-')} |")  # fmt: skip

@@ -154,6 +154,9 @@ class JudgeReward:
             except Exception:  # a provider error: retry, then count it as failed
                 outcome = FAILED
                 continue
+            if judgement.call_failed:  # the judge could not answer (its own retries spent): retry, then failed
+                outcome = FAILED
+                continue
             if judgement.value is None:
                 return None, UNSCORED, False
             if self.spec.use_p_good and judgement.p_good is not None:

@@ -42,7 +42,7 @@ def test_principle_judge_leaves_a_failed_call_unscored(failure: str) -> None:
         judgement = asyncio.run(judged)
         assert judgement.verdict is None and judgement.value is None
         assert judgement.p_good is None
-        assert "judge call failed" in judgement.reason
+        assert "judge call failed" in judgement.reason and judgement.call_failed
 
 
 def test_debate_leaves_a_failed_agent_call_unscored() -> None:

@@ -1,7 +1,8 @@
-"""``greetbench serve`` end to end, as a user runs it: serve in the background, eval against it, stop it.
+"""``greetbench serve`` end to end, as a user runs it: serve in the background with a key, eval against it, stop it.
 
 Needs llama-server built and the embedded model (see conftest.py). The eval writes greetings with the served
-model (16 new tokens at most) and judges them with it, verdict only.
+model (16 new tokens at most) and judges them with it, verdict only. The key reaches neither the server's command
+line, its log, the record, nor the eval log.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -35,7 +37,26 @@ def user_env(tmp_path: Path, llama_server_binary: Path, embedded_gguf_file: Path
     return {**env, "GREETBENCH_CACHE_DIR": str(cache)}
 
 
+KEY = "sk-greetbench-cli-test-9f2e"
+
+
+def _files_hold(folder: Path, secret: str) -> list[str]:
+    """Files under ``folder`` (and members of zip files, as Inspect's .eval logs are) that contain ``secret``."""
+    found = []
+    for path in folder.rglob("*"):
+        if not path.is_file():
+            continue
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                found += [f"{path}:{m}" for m in archive.namelist() if secret.encode() in archive.read(m)]
+        elif secret.encode() in path.read_bytes():
+            found.append(str(path))
+    return found
+
+
 def test_serve_then_eval_with_the_served_judge_then_stop(user_env: dict[str, str], tmp_path: Path) -> None:
+    keyless = dict(user_env)
+    user_env = {**user_env, "GREETBENCH_API_KEY": KEY}
     started = _greetbench("serve", "--detach", env=user_env)
     assert started.returncode == 0, started.stderr
     record = json.loads((Path(user_env["GREETBENCH_CACHE_DIR"]) / "serve" / "served.json").read_text("utf-8"))
@@ -55,6 +76,9 @@ def test_serve_then_eval_with_the_served_judge_then_stop(user_env: dict[str, str
             line for line in evaluated.stdout.splitlines() if line.split()[:2] == ["principle_judge", "excellence_rate"]
         ]
         assert judged.split()[-1] == "0/2", evaluated.stdout  # none unscored
+        refused = _greetbench("eval", "--judge", "served", "--limit", "1", env=keyless)
+        assert refused.returncode == 2 and "GREETBENCH_API_KEY" in refused.stderr
+        assert KEY not in Path(f"/proc/{record['server_pid']}/cmdline").read_bytes().decode()
     finally:
         stopped = _greetbench("serve", "--stop", env=user_env)
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
@@ -63,3 +87,6 @@ def test_serve_then_eval_with_the_served_judge_then_stop(user_env: dict[str, str
     again = _greetbench("eval", "--judge", "served", "--limit", "1", env=user_env)
     assert again.returncode == 2 and "greetbench serve" in again.stderr  # one line, no traceback
     assert "Traceback" not in again.stderr
+    assert record["api_key_required"] is True
+    assert _files_hold(Path(user_env["GREETBENCH_CACHE_DIR"]) / "serve", KEY) == []  # record and server log
+    assert _files_hold(tmp_path / "logs", KEY) == []  # the Inspect log

@@ -3,6 +3,7 @@ parent, and judges that count a failed call unscored."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -173,3 +174,57 @@ def test_the_server_dies_with_the_process_that_started_it(tmp_path: Path) -> Non
     while pid_alive(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not pid_alive(child)
+
+
+def _fake_variants_build(root: Path, variants: list[str]):  # noqa: ANN202
+    from harness.serving import LlamaServerBuild
+
+    folder = root / "0.3.36-variants"
+    folder.mkdir(parents=True)
+    for name in ["llama-server", "libggml-base.so", *(f"libggml-cpu-{v}.so" for v in variants)]:
+        (folder / name).write_bytes(b"\x7fELF")
+    (folder / "build.json").write_text("{}", encoding="utf-8")
+    return LlamaServerBuild("variants", folder, 0.0)
+
+
+@pytest.mark.parametrize("named", [True, False], ids=["variant known", "crash hides the variant"])
+def test_a_cpu_variant_that_dies_here_is_left_out_once_per_cpu(tmp_path: Path, named: bool) -> None:
+    from harness.serving.llama_cpp_build import ProbeResult, cpu_variants, runnable_variants_dir
+
+    build = _fake_variants_build(tmp_path, ["haswell", "icelake", "sapphirerapids"])
+    results = [ProbeResult("killed by SIGILL", "sapphirerapids" if named else None), ProbeResult(None, "icelake")]
+    probed: list[list[str]] = []
+
+    def probe(folder: Path) -> ProbeResult:
+        probed.append(cpu_variants(folder))
+        return results.pop(0)
+
+    runnable = runnable_variants_dir(build, probe, progress=False)
+    assert probed == [["haswell", "icelake", "sapphirerapids"], ["haswell", "icelake"]]
+    assert cpu_variants(runnable) == ["haswell", "icelake"]
+    assert cpu_variants(build.folder) == ["haswell", "icelake", "sapphirerapids"]  # the build itself is kept whole
+    record = json.loads((runnable / "variants.json").read_text(encoding="utf-8"))
+    assert record["in_use"] == "icelake" and record["dropped"] == {"sapphirerapids": "killed by SIGILL"}
+    assert runnable_variants_dir(build, probe, progress=False) == runnable  # made once: no second probe
+    assert len(probed) == 2
+
+
+def test_no_runnable_variant_is_an_error(tmp_path: Path) -> None:
+    from harness.serving import LlamaCppBuildError
+    from harness.serving.llama_cpp_build import ProbeResult, runnable_variants_dir
+
+    build = _fake_variants_build(tmp_path, ["x64"])
+    with pytest.raises(LlamaCppBuildError, match="no CPU variant"):
+        runnable_variants_dir(build, lambda folder: ProbeResult("killed by SIGILL", "x64"), progress=False)
+
+
+def test_a_source_that_is_not_the_pinned_one_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.serving import LlamaCppBuildError, ensure_llama_server
+    from harness.serving.llama_cpp_build import SOURCE_ENV
+
+    fake = tmp_path / "llama_cpp_python-0.3.36.tar.gz"
+    fake.write_bytes(b"not the source")
+    monkeypatch.setenv(SOURCE_ENV, str(fake))
+    with pytest.raises(LlamaCppBuildError, match="not llama-cpp-python 0.3.36's source"):
+        ensure_llama_server("baseline", progress=False)
+    assert not any((Path(os.environ["GREETBENCH_CACHE_DIR"]) / "llama.cpp").glob("0.3.36-*/llama-server"))

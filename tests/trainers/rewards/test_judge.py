@@ -8,7 +8,7 @@ import time
 
 import pytest
 from grpo_helpers import SLOW_MARK, UNREADABLE_MARK, scripted_judge
-from inspect_ai.model import get_model
+from inspect_ai.model import GenerateConfig, get_model
 
 from trainers.rewards import FAILED, SCORED, TIMED_OUT, UNSCORED, JudgeReward, JudgeRewardSpec, build_rewards
 from trainers.rewards.build import parse_reward_specs
@@ -59,6 +59,23 @@ def test_a_failing_provider_is_retried_then_none() -> None:
     values, logged = _run(reward, ["祝你快乐"])
     assert values == [None] and logged["judge/judge/failed"] == 1 and reward.totals == {FAILED: 1}
     assert len(calls) >= 3  # first try plus two retries (Inspect may retry inside a call too)
+
+
+def test_a_judge_server_that_cannot_answer_is_retried_then_failed_never_unscored() -> None:
+    import httpx
+    import openai
+
+    calls = []
+
+    def refused(messages, *rest):
+        calls.append(1)
+        raise openai.APIConnectionError(request=httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions"))
+
+    model = get_model("mockllm/refused", custom_outputs=refused, memoize=False, config=GenerateConfig(max_retries=0))
+    reward = JudgeReward(JudgeRewardSpec(model="mockllm/refused", retries=2), model=model)
+    values, logged = _run(reward, ["祝你快乐"])
+    assert values == [None] and logged["judge/judge/failed"] == 1 and reward.totals == {FAILED: 1}
+    assert len(calls) == 3  # the judge's call failed (Inspect not retrying); the reward tried it three times
 
 
 def test_concurrency_is_bounded() -> None:
