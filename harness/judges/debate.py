@@ -233,97 +233,79 @@ async def debate_judgement(
         output, what was read from it); prompts are not stored.
     """
     try:
-        return await _debate_steps(
-            models, query, response, examples=examples, use_positive=use_positive, use_negative=use_negative,
-            use_reflect=use_reflect, config=config,
-        )  # fmt: skip
+        config = config or DebateConfig()
+        if not response.strip():
+            return Judgement("bad", "empty response", ({"agent": "judge", "output": None},))
+        trace: list[dict[str, Any]] = []
+        if examples is not None:
+            trace.append({"agent": "retrieval", "examples": [asdict(e) for e in examples]})
+        dimensions = "\n".join(f"{i}. {d}" for i, d in enumerate(DIMENSIONS, start=1))
+        material = MATERIAL.format(
+            examples=_render_examples(examples), query=escape_tags(query), response=escape_tags(response)
+        )
+
+        debaters = []  # (how the judge sees the argument, the agent's call)
+        if use_positive:
+            prompt = POSITIVE_PROMPT.format(dimensions=dimensions, material=material)
+            debaters.append((POSITIVE_ARGUMENT, _argue("positive", models.positive, POSITIVE_SYSTEM, prompt, config)))
+        if use_negative:
+            prompt = NEGATIVE_PROMPT.format(dimensions=dimensions, material=material)
+            debaters.append((NEGATIVE_ARGUMENT, _argue("negative", models.negative, NEGATIVE_SYSTEM, prompt, config)))
+        results = await asyncio.gather(*(call for _, call in debaters))
+        trace.extend(record for _, record in results)
+        argued = "".join(template.format(text=text) for (template, _), (text, _) in zip(debaters, results, strict=True))
+
+        judge_prompt = JUDGE_PROMPT.format(dimensions=dimensions, material=material, arguments=argued)
+        judge_output = await _ask_output(models.judge, JUDGE_SYSTEM, judge_prompt, config.verdict)
+        judge_raw = judge_output.completion
+        judged = parse_verdict(judge_raw)
+        judge_probability = verdict_probability(judge_output, judged.span)
+        reason = _truncate(judged.reason, config.max_argument_chars)[0]  # a prose verdict's reason is the whole output
+        trace.append(
+            {
+                "agent": "judge",
+                "model": str(models.judge),
+                **_output_fields(judge_raw, config.max_trace_chars),
+                "verdict": judged.verdict,
+                "reason": reason,
+                "p_good": judge_probability.p_good,
+            }
+        )
+        if judged.verdict is None or not use_reflect:
+            return Judgement(judged.verdict, reason, tuple(trace), judge_probability.p_good, judge_probability.missing)
+
+        reflect_prompt = REFLECT_PROMPT.format(
+            material=material, arguments=argued, verdict=judged.verdict, reason=escape_tags(reason)
+        )
+        reflect_output = await _ask_output(models.reflect, REFLECT_SYSTEM, reflect_prompt, config.verdict)
+        reflect_raw = reflect_output.completion
+        reflection = _read_reflection(reflect_raw)
+        overturned, note = _review(judged.verdict, reflection)
+        fields = _output_fields(reflect_raw, config.max_trace_chars)
+        trace.append(
+            {
+                "agent": "reflect",
+                "model": str(models.reflect),
+                **fields,
+                "parsed": asdict(reflection) if reflection and not fields["output_truncated"] else None,
+                "overturned": overturned,
+                "note": note,
+            }
+        )
+        if overturned and reflection is not None:
+            # The final verdict is the reflect agent's, so is its probability (read at its own verdict token).
+            reread = parse_verdict(reflect_raw)
+            probability = (
+                verdict_probability(reflect_output, reread.span)
+                if reread.verdict == reflection.verdict
+                else VerdictProbability(None, "the reflect agent's verdict token could not be located")
+            )
+            reason = _truncate(reflection.reason, config.max_argument_chars)[0]
+            return Judgement(reflection.verdict, reason, tuple(trace), probability.p_good, probability.missing)
+        return Judgement(judged.verdict, reason, tuple(trace), judge_probability.p_good, judge_probability.missing)
     except JudgeCallError as error:
         failed = {"agent": "debate", "output": None, "error": str(error)}
         return Judgement(None, str(error), (failed,), None, "the judge call failed", call_failed=True)
-
-
-async def _debate_steps(
-    models: DebateModels,
-    query: str,
-    response: str,
-    *,
-    examples: list[Example] | None,
-    use_positive: bool = True,
-    use_negative: bool = True,
-    use_reflect: bool = True,
-    config: DebateConfig | None = None,
-) -> Judgement:
-    """The debate itself (see :func:`debate_judgement`); agent call failures propagate."""
-    config = config or DebateConfig()
-    if not response.strip():
-        return Judgement("bad", "empty response", ({"agent": "judge", "output": None},))
-    trace: list[dict[str, Any]] = []
-    if examples is not None:
-        trace.append({"agent": "retrieval", "examples": [asdict(e) for e in examples]})
-    dimensions = "\n".join(f"{i}. {d}" for i, d in enumerate(DIMENSIONS, start=1))
-    material = MATERIAL.format(
-        examples=_render_examples(examples), query=escape_tags(query), response=escape_tags(response)
-    )
-
-    debaters = []  # (how the judge sees the argument, the agent's call)
-    if use_positive:
-        prompt = POSITIVE_PROMPT.format(dimensions=dimensions, material=material)
-        debaters.append((POSITIVE_ARGUMENT, _argue("positive", models.positive, POSITIVE_SYSTEM, prompt, config)))
-    if use_negative:
-        prompt = NEGATIVE_PROMPT.format(dimensions=dimensions, material=material)
-        debaters.append((NEGATIVE_ARGUMENT, _argue("negative", models.negative, NEGATIVE_SYSTEM, prompt, config)))
-    results = await asyncio.gather(*(call for _, call in debaters))
-    trace.extend(record for _, record in results)
-    argued = "".join(template.format(text=text) for (template, _), (text, _) in zip(debaters, results, strict=True))
-
-    judge_prompt = JUDGE_PROMPT.format(dimensions=dimensions, material=material, arguments=argued)
-    judge_output = await _ask_output(models.judge, JUDGE_SYSTEM, judge_prompt, config.verdict)
-    judge_raw = judge_output.completion
-    judged = parse_verdict(judge_raw)
-    judge_probability = verdict_probability(judge_output, judged.span)
-    reason = _truncate(judged.reason, config.max_argument_chars)[0]  # a prose verdict's reason is the whole output
-    trace.append(
-        {
-            "agent": "judge",
-            "model": str(models.judge),
-            **_output_fields(judge_raw, config.max_trace_chars),
-            "verdict": judged.verdict,
-            "reason": reason,
-            "p_good": judge_probability.p_good,
-        }
-    )
-    if judged.verdict is None or not use_reflect:
-        return Judgement(judged.verdict, reason, tuple(trace), judge_probability.p_good, judge_probability.missing)
-
-    reflect_prompt = REFLECT_PROMPT.format(
-        material=material, arguments=argued, verdict=judged.verdict, reason=escape_tags(reason)
-    )
-    reflect_output = await _ask_output(models.reflect, REFLECT_SYSTEM, reflect_prompt, config.verdict)
-    reflect_raw = reflect_output.completion
-    reflection = _read_reflection(reflect_raw)
-    overturned, note = _review(judged.verdict, reflection)
-    fields = _output_fields(reflect_raw, config.max_trace_chars)
-    trace.append(
-        {
-            "agent": "reflect",
-            "model": str(models.reflect),
-            **fields,
-            "parsed": asdict(reflection) if reflection and not fields["output_truncated"] else None,
-            "overturned": overturned,
-            "note": note,
-        }
-    )
-    if overturned and reflection is not None:
-        # The final verdict is the reflect agent's, so is its probability (read at its own verdict token).
-        reread = parse_verdict(reflect_raw)
-        probability = (
-            verdict_probability(reflect_output, reread.span)
-            if reread.verdict == reflection.verdict
-            else VerdictProbability(None, "the reflect agent's verdict token could not be located")
-        )
-        reason = _truncate(reflection.reason, config.max_argument_chars)[0]
-        return Judgement(reflection.verdict, reason, tuple(trace), probability.p_good, probability.missing)
-    return Judgement(judged.verdict, reason, tuple(trace), judge_probability.p_good, judge_probability.missing)
 
 
 def debate_models_from_roles(fallback_role: str = JUDGE_ROLE) -> DebateModels:
