@@ -52,7 +52,7 @@ def serve_command(model: str, detach: bool, stop: bool, status: bool, prepare: b
     """Serve MODEL (default: the embedded model) with an OpenAI-compatible server on loopback.
 
     MODEL is `embedded`, `embedded-1.5b`, a .gguf file (llama.cpp), or a checkpoint folder or model name (vLLM).
-    On CPU llama.cpp's llama-server runs, built once from the llama-cpp-python source on PyPI (about 4 minutes on
+    On CPU llama.cpp's llama-server runs, built once from the llama-cpp-python source on PyPI (about 9 minutes on
     2 cores); on a GPU with vLLM installed, `vllm serve`. When ready it prints the model's Inspect name and base URL
     and records them, so that `--judge served` / `--model served` reach it. Set GREETBENCH_API_KEY to require a
     key. The server stops with this command (Ctrl-C, `greetbench serve --stop`, or its death).

@@ -8,10 +8,10 @@ return the cached folder at once. A second process waits on a file lock and reus
 Two kinds of build, neither tied to the build machine's instruction set (a ``GGML_NATIVE=ON`` build crashed with an
 illegal instruction at model load on a machine of another CPU kind, and these machines differ):
 
-- ``baseline``: ``GGML_NATIVE=OFF``, so x86-64 with AVX2/FMA/F16C, one static binary. About 4 minutes on 2 cores.
+- ``baseline``: ``GGML_NATIVE=OFF``, so x86-64 with AVX2/FMA/F16C, one static binary. About 9 minutes on 2 cores.
 - ``variants``: ``GGML_BACKEND_DL`` + ``GGML_CPU_ALL_VARIANTS``: one CPU backend library per instruction-set level
   (haswell, skylakex, icelake, sapphirerapids, ...), of which ggml loads the best that the CPU reports at run time.
-  About 10 minutes. A CPU may report what it cannot run (the AMX variant died with an illegal instruction on an
+  About 21 minutes. A CPU may report what it cannot run (the AMX variant died with an illegal instruction on an
   AMX machine whose sandbox had not enabled AMX), so :func:`runnable_variants_dir` tries the variant ggml picks,
   drops it when it dies, and tries the next, per CPU.
 """
@@ -77,7 +77,7 @@ KIND_CMAKE_ARGS: dict[BuildKind, tuple[str, ...]] = {
     ),
 }
 
-BUILD_MINUTES: dict[BuildKind, str] = {"baseline": "about 4", "variants": "about 10"}
+BUILD_MINUTES: dict[BuildKind, str] = {"baseline": "about 9", "variants": "about 21"}
 """What a build takes on 2 cores, for the progress line."""
 
 

@@ -1,6 +1,6 @@
 """A real llama-server on loopback, serving the embedded model, for the served-path tests.
 
-They need llama.cpp's ``llama-server`` built (``greetbench serve --prepare``, about 4-9 minutes once; CI builds it
+They need llama.cpp's ``llama-server`` built (``greetbench serve --prepare``, about 9 minutes once; CI builds it
 first) and the embedded model's chunk packages; without either they are skipped with that message, unless
 ``GREETBENCH_REQUIRE_SERVER`` is set (CI), when they fail.
 """
