@@ -8,9 +8,12 @@ from typing import Any
 
 from inspect_ai.model import Model
 
+from harness.models import make_model
+
 
 class LazyModel:
-    """An Inspect model by name, made (``get_model``) on the first :meth:`get`; or a model made already.
+    """An Inspect model by name, made (``make_model``: aliases such as ``served`` resolved) on the first
+    :meth:`get`; or a model made already.
 
     Args:
         name: The Inspect model name; an embedded alias (``embedded``) is resolved.
@@ -31,7 +34,7 @@ class LazyModel:
         makes it a second time to look it up)."""
         with self._lock:
             if self._model is None:
-                from harness.models import make_model, register_local_model_info
+                from harness.models import register_local_model_info
 
                 register_local_model_info(self.name, self.args.get("model_path") or self.name.partition("/")[2])
                 self._model = make_model(self.name, **self.args)

@@ -20,7 +20,7 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> dict:
     def get_model(name: str, **kwargs: object):
         return scripts[name].model(name)
 
-    monkeypatch.setattr("feedback.preferences.models.get_model", get_model)
+    monkeypatch.setattr("feedback.preferences.models.make_model", get_model)
     return scripts
 
 
@@ -64,7 +64,7 @@ def test_re_pairing_a_finished_run_loads_no_model(
     def no_model(name: str, **kwargs: object):
         raise AssertionError(f"{name} was loaded")
 
-    monkeypatch.setattr("feedback.preferences.models.get_model", no_model)
+    monkeypatch.setattr("feedback.preferences.models.make_model", no_model)
     result = invoke(tmp_path, "--threshold", "0.6", "--balance", "half")
     assert result.exit_code == 1, result.output  # the scripted judge's pairs all choose the longer greeting
     assert "no pairs: the half balance needs pairs whose chosen greeting is not longer" in result.output
