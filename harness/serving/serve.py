@@ -171,6 +171,19 @@ def check_host(host: str, api_key: str | None) -> None:
         raise ServeError(f"--host {host} listens beyond this machine: set {API_KEY_ENV} so that requests need a key")
 
 
+def check_none_running() -> None:
+    """Refuse to start a second server: there is one record, and a second would orphan the first one's."""
+    try:
+        running = read_state()
+    except ValueError:
+        return  # a damaged record is replaced by the new server's
+    if running is not None and pid_alive(running.supervisor_pid):
+        raise ServeError(
+            f"{running.model} is already served at {running.base_url} (pid {running.supervisor_pid}); "
+            "stop it first: greetbench serve --stop"
+        )
+
+
 def serve(
     request: ServeRequest,
     on_ready: Callable[[ServedState], None],
@@ -183,11 +196,13 @@ def serve(
     the server is stopped and the record removed.
 
     Raises:
-        ServeError: Bad request (host without a key, a model llama.cpp cannot load).
+        ServeError: Bad request (host without a key, a model llama.cpp cannot load), or a server is already
+            running (its record would be overwritten and it would be left without one).
         ServerStartError: The server exited or stayed unhealthy while starting.
     """
     api_key = os.environ.get(API_KEY_ENV) or None
     check_host(request.host, api_key)
+    check_none_running()
     backend = request.backend or default_backend(request.model)
     source, model_id = model_source(request.model, backend, progress)
     parallel = request.parallel or DEFAULT_PARALLEL[backend]

@@ -228,3 +228,16 @@ def test_a_source_that_is_not_the_pinned_one_is_refused(tmp_path: Path, monkeypa
     with pytest.raises(LlamaCppBuildError, match="not llama-cpp-python 0.3.36's source"):
         ensure_llama_server("baseline", progress=False)
     assert not any((Path(os.environ["GREETBENCH_CACHE_DIR"]) / "llama.cpp").glob("0.3.36-*/llama-server"))
+
+
+def test_a_second_server_is_refused_while_one_runs() -> None:
+    from harness.serving.serve import check_none_running
+
+    check_none_running()  # no record
+    write_state(_state())  # this process stands in for a live supervisor
+    with pytest.raises(ServeError, match="already served .* greetbench serve --stop"):
+        check_none_running()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    write_state(_state(supervisor_pid=dead.pid))
+    check_none_running()  # a stale record does not block
