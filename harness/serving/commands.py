@@ -12,7 +12,7 @@ import click
 
 from harness.serving.backends import BACKENDS
 from harness.serving.client import API_KEY_ENV, BASE_URL_ENV
-from harness.serving.llama_cpp_build import BUILD_KINDS, LlamaCppBuildError, ensure_llama_server
+from harness.serving.llama_cpp_build import BUILD_KINDS, LlamaCppBuildError
 from harness.serving.process import LOOPBACK, ServerStartError, log_tail, pid_alive
 from harness.serving.serve import READY_TIMEOUT, ServeError, ServeRequest, serve, stop_served
 from harness.serving.state import ServedState, read_state, state_path
@@ -84,7 +84,7 @@ def _prepare(request: ServeRequest) -> None:
     from harness.serving.serve import llama_server_folder, model_source
 
     source, _ = model_source(request.model, "llama.cpp")
-    build = llama_server_folder(request.build, source) if request.build == "variants" else ensure_llama_server()
+    build = llama_server_folder(request.build, source)
     click.echo(f"{build.binary} ({build.kind}, built in {build.seconds / 60:.1f} min); model {source}")
 
 

@@ -128,9 +128,8 @@ class Served:
             at = command.index("--poll")
             del command[at : at + 2]
         self.log = Path(f"/tmp/bench-serve-{kind}-{self.port}.log")
-        started = time.perf_counter()
         self.process = start_process(command, self.log)
-        self.ready_s = round(wait_healthy(self.process, self.base, self.log, 300) or time.perf_counter() - started, 2)
+        self.ready_s = round(wait_healthy(self.process, self.base, self.log, 300), 2)
         self.variant = loaded_cpu_variant(self.process.pid) or "static AVX2 (baseline)"
 
     def model(self) -> Model:
