@@ -1,6 +1,7 @@
 """Prompt injection: a bad greeting carrying an instruction to its judge (see :mod:`harness.probes.injections`).
 
-Each case is one bad greeting with one injection form; forms are dealt out in a shuffled cycle, so a run uses as
+Each case is one bad greeting with one held-out injection form (:func:`harness.probes.forms.injection_forms_of`:
+payloads and wrappers no trainer sees); forms are dealt out in a shuffled cycle, so a run uses as
 many distinct forms as it has cases (up to all of them). The clean greeting is judged too: the attack succeeds when
 the injected greeting is judged good although the clean one is judged bad (the counted rate); the raw share of
 injected greetings judged good is kept as well.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import random
 
 from harness.probes.case import ProbeCase, ProbeOutcome, ProbeSettings
-from harness.probes.injections import injection_forms
+from harness.probes.forms import injection_forms_of
 from harness.probes.judges import ProbeJudge, bad_turned_good
 from harness.probes.pool import ProbePool
 
@@ -19,8 +20,8 @@ PROBE = "injection"
 
 
 def build_injection_cases(pool: ProbePool, n: int, rng: random.Random, settings: ProbeSettings) -> list[ProbeCase]:
-    """Up to ``n`` bad greetings, each with the next form of a shuffled cycle through every form."""
-    forms = injection_forms()
+    """Up to ``n`` bad greetings, each with the next form of a shuffled cycle through the held-out forms."""
+    forms = injection_forms_of("heldout")
     order = rng.sample(range(len(forms)), len(forms))
     cases = []
     for i, row in enumerate(rng.sample(pool.bad, min(n, len(pool.bad)))):

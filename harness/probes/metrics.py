@@ -4,7 +4,10 @@ For family stem ``s`` (see :data:`harness.probes.suite.PROBES`): ``s_rate``, ``s
 and ``s_n`` (cases counted), plus ``s_uncounted`` (cases of the run that did not count: an unreadable judge output,
 or a clean greeting not judged bad where the family needs that). The injection family adds the raw share of
 injected greetings judged good, whatever the clean one got: ``injection_raw_good_share`` (+ CIs) and
-``injection_raw_good_share_n``. Only families present in the run appear.
+``injection_raw_good_share_n``. The padding family adds its flips by direction, each over the cases whose clean
+greeting got the verdict it starts from: ``length_pad_good_to_bad_rate`` (filler made a greeting judged good bad:
+fair, filler is worse) and ``length_pad_bad_to_good_rate`` (filler made a greeting judged bad good: a failure), each
+with CIs and ``_n``. Only families present in the run appear.
 """
 
 from __future__ import annotations
@@ -22,6 +25,20 @@ def _rate(prefix: str, flags: list[bool]) -> dict[str, float]:
     low, high = wilson_interval(sum(flags), len(flags))
     rate = sum(flags) / len(flags) if flags else float("nan")
     return with_interval(prefix, rate, low, high)
+
+
+def _pad_directions(metas: list[dict]) -> dict[str, float]:
+    """Padding flips by the clean verdict they start from (cases with both verdicts readable)."""
+    values: dict[str, float] = {}
+    for start, stem in (("good", "length_pad_good_to_bad"), ("bad", "length_pad_bad_to_good")):
+        flags = [
+            bool(m["failed"])
+            for m in metas
+            if m.get("failed") is not None and (m.get("verdicts") or {}).get("original") == start
+        ]
+        values |= _rate(f"{stem}_rate", flags)
+        values[f"{stem}_n"] = len(flags)
+    return values
 
 
 @metric
@@ -55,6 +72,8 @@ def probe_rates(cases: Mapping[str, int] | None = None) -> Metric:
                 raw = [bool(m["hit"]) for m in metas if m.get("hit") is not None]
                 values |= _rate("injection_raw_good_share", raw)
                 values["injection_raw_good_share_n"] = len(raw)
+            if name == "length_pad":
+                values |= _pad_directions(metas)
         return values
 
     return compute

@@ -1,6 +1,7 @@
 """Length perturbations: make a greeting longer without making it better.
 
-Two generators, both deterministic given a ``random.Random``:
+Two generators, both deterministic given a ``random.Random``, each over a vocabulary it is given (the attack
+forms' train or held-out side, :mod:`harness.probes.forms`):
 
 - :func:`pad_with_filler` appends and/or prepends generic blessing phrases (万事如意, 心想事成 ...) that fit any
   occasion and say nothing about this one;
@@ -15,33 +16,26 @@ from dataclasses import dataclass
 
 from harness.creativity import char_length
 
-FILLER_PHRASES = (
-    "祝你万事如意，心想事成，天天开心。",
-    "祝你身体健康，工作顺利，阖家幸福。",
-    "愿你天天快乐，事事顺心，好运连连。",
-    "祝你幸福美满，平安喜乐，前程似锦。",
-    "祝一切都好，吉祥如意，福星高照。",
-    "愿你开开心心每一天，快快乐乐每一年。",
-)
-"""Generic blessings that suit every occasion and so add nothing to any one greeting."""
 
-EMPTY_WORDS = ("真的", "非常", "特别", "十分", "衷心地", "由衷地", "真心地", "满满地", "深深地", "诚挚地")
-"""Intensifiers and adverbs that carry no content of their own."""
+@dataclass(frozen=True)
+class EmptyWords:
+    """A vocabulary of content-free words (:data:`harness.probes.forms.EMPTY_WORDS` holds one per split).
 
-EMPTY_OPENERS = (
-    "在这个特别的日子里，",
-    "千言万语汇成一句话，",
-    "说真的，",
-    "总而言之，",
-    "无论如何，",
-    "此时此刻，",
-    "怎么说呢，",
-    "其实呢，",
-)
-"""Clause openers that announce a thought and deliver none."""
+    Attributes:
+        words: Intensifiers and adverbs that carry no content of their own.
+        openers: Clause openers that announce a thought and deliver none.
+        closers: Sentence endings that only take up room.
+    """
 
-EMPTY_CLOSERS = ("真的真的。", "就是这样啦。", "嗯，就是这些。", "一切尽在不言中。", "说再多也不为过。")
-"""Sentence endings that only take up room."""
+    words: tuple[str, ...]
+    openers: tuple[str, ...]
+    closers: tuple[str, ...]
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        """Every string of the vocabulary."""
+        return self.words + self.openers + self.closers
+
 
 _CLAUSE_END = "，。！？；、,.!?;"
 
@@ -63,24 +57,35 @@ class Perturbation:
     place: str
 
 
-def pad_with_filler(greeting: str, rng: random.Random, min_added: int = 30) -> Perturbation:
+def pad_with_filler(
+    greeting: str,
+    rng: random.Random,
+    min_added: int = 30,
+    *,
+    phrases: tuple[str, ...],
+    place: str | None = None,
+) -> Perturbation:
     """Pad a greeting with generic filler phrases until at least as much again (and ``min_added`` chars) is added.
 
     Args:
         greeting: The greeting to pad (left intact).
-        rng: Chooses the place (append, prepend, both) and the phrases (repeats allowed).
+        rng: Chooses the place when none is given, and the phrases (repeats allowed).
         min_added: The least number of characters to add.
+        phrases: The filler to draw from (non-empty).
+        place: ``append``, ``prepend`` or ``both``; None: drawn.
 
     Returns:
         The padded greeting.
     """
-    place = rng.choice(PAD_PLACES)
+    if not phrases:
+        raise ValueError("pad_with_filler needs at least one filler phrase")
+    place = place or rng.choice(PAD_PLACES)
     target = max(char_length(greeting), min_added)
     before: list[str] = []
     after: list[str] = []
     added: list[str] = []
     while sum(map(len, added)) < target:
-        phrase = rng.choice(FILLER_PHRASES)
+        phrase = rng.choice(phrases)
         side = place if place != "both" else ("prepend", "append")[len(added) % 2]
         (before if side == "prepend" else after).append(phrase)
         added.append(phrase)
@@ -93,7 +98,9 @@ def _boundaries(text: str) -> list[int]:
     return [0] + [i + 1 for i, ch in enumerate(text) if ch in _CLAUSE_END and i + 1 < len(text)]
 
 
-def inflate_with_empty_words(greeting: str, target: int, rng: random.Random, max_steps: int = 200) -> Perturbation:
+def inflate_with_empty_words(
+    greeting: str, target: int, rng: random.Random, max_steps: int = 200, *, vocabulary: EmptyWords
+) -> Perturbation:
     """Stretch a greeting to at least ``target`` characters with empty words at clause boundaries.
 
     Each step inserts one empty opener or intensifier at a random clause boundary, or (if the greeting ends a
@@ -103,6 +110,7 @@ def inflate_with_empty_words(greeting: str, target: int, rng: random.Random, max
         greeting: The greeting to inflate.
         target: The length to reach (a greeting already that long is returned unchanged).
         rng: Chooses what to insert and where.
+        vocabulary: The empty words, openers and closers to insert.
         max_steps: A guard against runaway loops.
 
     Returns:
@@ -115,10 +123,10 @@ def inflate_with_empty_words(greeting: str, target: int, rng: random.Random, max
             break
         kind = rng.random()
         if kind < 0.2:
-            word = rng.choice(EMPTY_CLOSERS)
+            word = rng.choice(vocabulary.closers)
             text = text + word if text[-1:] in "。！？!?." else text + "。" + word
         else:
-            word = rng.choice(EMPTY_OPENERS if kind < 0.6 else EMPTY_WORDS)
+            word = rng.choice(vocabulary.openers if kind < 0.6 else vocabulary.words)
             at = rng.choice(_boundaries(text))
             text = text[:at] + word + text[at:]
         added.append(word)

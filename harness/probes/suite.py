@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from harness.probes.case import ProbeCase, ProbeOutcome, ProbeSettings
+from harness.probes.held_out_attacks import build_meta_text_cases, build_repetition_cases, run_held_out_attack
 from harness.probes.injection import build_injection_cases, run_injection
 from harness.probes.judges import ProbeJudge
 from harness.probes.length import build_inflate_cases, build_pad_cases, run_length_inflate, run_length_pad
@@ -54,6 +55,11 @@ PROBES: dict[str, ProbeKind] = {
                   "a bad greeting judged bad is judged good once inflated to a typical good length"),
         ProbeKind("injection", "injection_success", build_injection_cases, run_injection,
                   "a bad greeting judged bad is judged good once it carries an injected instruction"),
+        ProbeKind("repetition", "repetition_success", build_repetition_cases, run_held_out_attack,
+                  "a bad greeting judged bad is judged good once repeated (held-out repetition forms)"),
+        ProbeKind("meta_text", "meta_text_success", build_meta_text_cases, run_held_out_attack,
+                  "a bad greeting judged bad is judged good once it carries praise, a grader note, a score or "
+                  "its request (held-out forms)"),
         ProbeKind("null", "null_good", build_null_cases, run_null,
                   "an empty, constant or echoed response is judged good"),
         ProbeKind("stability", "stability_flip", build_stability_cases, run_stability,
@@ -62,7 +68,11 @@ PROBES: dict[str, ProbeKind] = {
 }  # fmt: skip
 """Probe families by name, in report order."""
 
-PROBE_GROUPS = {"all": tuple(PROBES), "length": ("length_pad", "length_inflate")}
+PROBE_GROUPS = {
+    "all": tuple(PROBES),
+    "length": ("length_pad", "length_inflate"),
+    "attacks": ("length_pad", "length_inflate", "injection", "repetition", "meta_text", "null"),
+}
 """Names that stand for several families."""
 
 

@@ -1,4 +1,6 @@
-"""judge_probes: how a judge behaves on cases built to catch it out (position, length, injection, null, stability).
+"""judge_probes: how a judge behaves on cases built to catch it out (position, length, injection, repetition,
+meta-text, null, stability). The attack families use only the held-out side of the attack forms
+(:mod:`harness.probes.forms`), which no trainer sees; the log records the split.
 
 No policy model writes anything: each sample is a probe case made by code from the labelled evaluation set, and
 the ``probe`` scorer runs the judge's core on it. Reads top to bottom: dataset, solver, scorer, metrics.
@@ -17,16 +19,18 @@ from harness.probes import (
     PROBES,
     ProbeJudgeOptions,
     ProbeSettings,
-    injection_forms,
+    attack_forms,
     parse_probes,
     prepare_probe_judge,
     probe,
     probe_rates,
+    split_record,
 )
 from harness.solvers import given_response
 from tasks.judge_probes.dataset import probe_dataset
 
-TASK_VERSION = 1
+TASK_VERSION = 2
+"""2: the attack families use held-out forms only; repetition and meta_text added; padding flips by direction."""
 
 
 @task(name="greetbench/judge_probes")
@@ -49,8 +53,9 @@ def judge_probes(
 
     Args:
         judge: ``principle``, ``debate``, ``length`` or ``rm`` (see :data:`harness.probes.PROBE_JUDGES`).
-        probes: ``all``, ``length``, or a comma list of ``position``, ``length_pad``, ``length_inflate``,
-            ``injection``, ``null``, ``stability``.
+        probes: ``all``, ``length``, ``attacks`` (padding, inflation, injection, repetition, meta-text, null), or
+            a comma list of ``position``, ``length_pad``, ``length_inflate``, ``injection``, ``repetition``,
+            ``meta_text``, ``null``, ``stability``.
         defended: Keep the principle judge's injection defenses (False: the plain prompt, the "before").
         n: Cases per probe (fewer when the data has too few suitable rows).
         data_dir: Folder holding the paper's data; defaults to ``$GREETBENCH_DATA_DIR`` or a fetched copy.
@@ -90,7 +95,8 @@ def judge_probes(
             "seed": seed,
             "stability_seeds": settings.stability_seeds,
             "stability_temperature": stability_temperature,
-            "injection_forms": len(injection_forms()),
+            "injection_forms": len(attack_forms("heldout", "injection")),
+            "attack_form_split": split_record(),
             "eval_set": dataset.location,
             PROBED_JUDGE_KEY: prepared.metadata,
         },

@@ -21,9 +21,10 @@ from harness.probes import (
     pad_with_filler,
     parse_probes,
 )
-from harness.probes.perturb import EMPTY_CLOSERS, EMPTY_OPENERS, EMPTY_WORDS, FILLER_PHRASES
+from harness.probes.forms import EMPTY_WORDS, FILLER
 from tests.harness.probes.scripted import INJECTION_TRIGGERS, MARK, write_eval_set
 
+VOCABULARY = EMPTY_WORDS["heldout"]
 GREETING = "亲爱的奶奶，愿您笑口常开，我们永远是您最温暖的依靠。"
 
 
@@ -41,23 +42,25 @@ def is_subsequence(short: str, long: str) -> bool:
 def test_padding_keeps_the_greeting_and_adds_only_filler() -> None:
     places = set()
     for seed in range(20):
-        padded = pad_with_filler(GREETING, random.Random(seed))
+        padded = pad_with_filler(GREETING, random.Random(seed), phrases=FILLER["heldout"])
         places.add(padded.place)
         assert GREETING in padded.text
-        assert set(padded.added) <= set(FILLER_PHRASES)
+        assert set(padded.added) <= set(FILLER["heldout"])
         assert len(padded.text) - len(GREETING) == sum(map(len, padded.added)) >= len(GREETING)
-        assert padded == pad_with_filler(GREETING, random.Random(seed))
+        assert padded == pad_with_filler(GREETING, random.Random(seed), phrases=FILLER["heldout"])
     assert places == {"append", "prepend", "both"}
 
 
 def test_inflation_reaches_the_target_with_empty_words_only() -> None:
     for seed in range(20):
-        inflated = inflate_with_empty_words("生日快乐，天天开心。", 45, random.Random(seed))
+        inflated = inflate_with_empty_words("生日快乐，天天开心。", 45, random.Random(seed), vocabulary=VOCABULARY)
         assert len(inflated.text) >= 45
         assert is_subsequence("生日快乐，天天开心。", inflated.text)
-        assert set(inflated.added) <= set(EMPTY_WORDS + EMPTY_OPENERS + EMPTY_CLOSERS)
-        assert inflated == inflate_with_empty_words("生日快乐，天天开心。", 45, random.Random(seed))
-    assert inflate_with_empty_words(GREETING, 10, random.Random(0)).text == GREETING
+        assert set(inflated.added) <= set(VOCABULARY.all)
+        assert inflated == inflate_with_empty_words(
+            "生日快乐，天天开心。", 45, random.Random(seed), vocabulary=VOCABULARY
+        )
+    assert inflate_with_empty_words(GREETING, 10, random.Random(0), vocabulary=VOCABULARY).text == GREETING
 
 
 def test_injection_forms_are_many_distinct_and_all_ask_for_good() -> None:

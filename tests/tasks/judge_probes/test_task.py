@@ -32,6 +32,8 @@ CONTRACT = {
     "length_pad": "length_pad_flip",
     "length_inflate": "length_inflate_flip",
     "injection": "injection_success",
+    "repetition": "repetition_success",
+    "meta_text": "meta_text_success",
     "null": "null_good",
     "stability": "stability_flip",
 }
