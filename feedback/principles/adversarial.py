@@ -11,8 +11,11 @@ One iteration, from the previous state (S_G, S_D):
    whose suggestions join the others.
 3. The Optimizer merges each suggestion in turn into the rules (at most :data:`MAX_RULES`); a malformed merge is
    recorded and skipped, never merged.
-4. The merged rules replace S_D only if they judge the validation slice strictly better (unscored counted as a
-   miss); otherwise S_D stays. Either way the state is written, and a resumed run starts after it.
+4. The merged rules replace S_D only if :func:`~feedback.principles.selection.rejection` finds nothing against
+   them: they judge some validation rows good and some bad (rules that judge every row alike never replace S_D,
+   whatever their score), and their balanced accuracy there is strictly higher (unscored counted as a miss);
+   otherwise S_D stays and the state's ``rejection`` says why. Either way the state is written, and a resumed run
+   starts after it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import random
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from feedback.principles.detector import Detector, slice_agreement
+from feedback.principles.detector import Detector, SliceAgreement, slice_agreement
 from feedback.principles.prompts import (
     DETECTOR_HINT_PROMPT,
     DETECTOR_HINT_SYSTEM,
@@ -36,6 +39,7 @@ from feedback.principles.prompts import (
 )
 from feedback.principles.roles import MalformedOutput, Roles, json_field, role_call
 from feedback.principles.rulesets import MAX_RULES, candidate, rules_as_text, rules_from_items
+from feedback.principles.selection import rejection
 from feedback.principles.slices import Slices
 from feedback.principles.store import RunStore
 from harness.judges.principle import escape_tags
@@ -110,8 +114,15 @@ def _rules(state: dict[str, Any], name: str) -> Principles:
     return candidate(name, [Rule(**item) for item in state["rules"]])
 
 
+NO_CANDIDATE = "no candidate: the merges left the rules as they were"
+"""The ``rejection`` of an iteration whose Optimizer changed nothing (or whose every merge was malformed)."""
+
+
 async def initial_state(start: Principles, detector: Detector, slices: Slices) -> dict[str, Any]:
-    """Iteration 0: the starting rules and strategies, and the rules' agreement on the validation slice."""
+    """Iteration 0: the starting rules and strategies, and the rules' agreement on the validation slice.
+
+    The starting rules are accepted as they are (no guard: they are the user's, see :mod:`.selection`).
+    """
     val = slice_agreement(await detector.judge_rows(start, slices.val), slices.val)
     return {
         "iteration": 0,
@@ -120,6 +131,7 @@ async def initial_state(start: Principles, detector: Detector, slices: Slices) -
         "rules_sha256": start.sha256,
         "val": val.to_dict(),
         "accepted": True,
+        "rejection": None,
         "judge_calls": detector.calls,
     }
 
@@ -134,7 +146,11 @@ async def iteration(
     settings: LoopSettings,
     name: str,
 ) -> dict[str, Any]:
-    """Run one iteration from ``previous`` and return its state (see the module docstring)."""
+    """Run one iteration from ``previous`` and return its state (see the module docstring).
+
+    The state's ``rejection`` is None when the candidate replaced the rules, else a short reason: no candidate
+    (:data:`NO_CANDIDATE`), one class only, or a balanced accuracy not above the current rules'.
+    """
     rules, strategies = _rules(previous, name), list(previous["strategies"])
     rng = random.Random(f"{settings.seed}/{number}")
     suggestions: list[str] = []
@@ -201,6 +217,7 @@ async def iteration(
         "rules_sha256": previous["rules_sha256"],
         "val": previous["val"],
         "accepted": False,
+        "rejection": NO_CANDIDATE,
         "cases": cases,
         "train_errors": len(errors),
         "suggestions": suggestions,
@@ -210,7 +227,8 @@ async def iteration(
     if merged.sha256 != rules.sha256:
         val = slice_agreement(await detector.judge_rows(merged, slices.val), slices.val)
         state["candidate"] = {"rules": [asdict(r) for r in merged.rules], "sha256": merged.sha256, "val": val.to_dict()}
-        if val.score > previous["val"]["score"]:
+        state["rejection"] = rejection(val, SliceAgreement(**previous["val"]))
+        if state["rejection"] is None:
             state |= {"rules": state["candidate"]["rules"], "rules_sha256": merged.sha256, "val": val.to_dict()}
             state["accepted"] = True
     state["judge_calls"] = detector.calls

@@ -13,6 +13,7 @@ from typing import Any
 
 from inspect_ai.model import Model
 
+from feedback.principles.balanced import balanced_accuracy
 from feedback.principles.store import RunStore
 from harness.data import LabelledGreeting
 from harness.hashing import sha256_hex
@@ -34,8 +35,13 @@ class SliceAgreement:
         kappa: Cohen's kappa (None when undefined, e.g. one class only).
         n: Scored rows.
         unscored: Rows whose judge output could not be read (counted apart, never a verdict).
-        score: Rows judged as labelled over all rows, an unscored row counting as a miss: what candidates are
-            chosen by, so that rules which make the Detector's output unreadable never win.
+        score: Rows judged as labelled over all rows, an unscored row counting as a miss (plain accuracy, kept
+            beside balanced accuracy; not what candidates are chosen by).
+        balanced_accuracy: Mean of recall on good-labelled and on bad-labelled rows, an unscored row counting as
+            a miss (:func:`~feedback.principles.balanced.balanced_accuracy`): what candidates are chosen by. None
+            when the slice lacks a label.
+        judged_good: Scored rows judged good.
+        judged_bad: Scored rows judged bad (with ``judged_good``: whether the rules tell the classes apart at all).
     """
 
     accuracy: float | None
@@ -43,6 +49,9 @@ class SliceAgreement:
     n: int
     unscored: int
     score: float
+    balanced_accuracy: float | None
+    judged_good: int
+    judged_bad: int
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -95,7 +104,10 @@ def verdict_bits(judgements: Sequence[Judgement]) -> list[int | None]:
 
 
 def slice_agreement(judgements: Sequence[Judgement], rows: Sequence[LabelledGreeting]) -> SliceAgreement:
-    """Point agreement figures of judgements with their rows' labels (no bootstrap: the loop compares candidates)."""
+    """Point agreement figures of judgements with their rows' labels (no bootstrap: the loop compares candidates).
+
+    Edge cases: no rows gives score 0.0 and no other figure; a slice with one label has no balanced accuracy.
+    """
     verdicts, labels = verdict_bits(judgements), [row.label for row in rows]
     figures = agreement_figures(verdicts, labels, n_resamples=0)
     hits = sum(v == label for v, label in zip(verdicts, labels, strict=True))
@@ -105,4 +117,7 @@ def slice_agreement(judgements: Sequence[Judgement], rows: Sequence[LabelledGree
         n=figures.n,
         unscored=figures.unscored,
         score=hits / len(rows) if rows else 0.0,
+        balanced_accuracy=balanced_accuracy(verdicts, labels),
+        judged_good=verdicts.count(1),
+        judged_bad=verdicts.count(0),
     )

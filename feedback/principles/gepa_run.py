@@ -6,6 +6,19 @@ keeping a Pareto front of candidates over the validation slice. A row scores 1 w
 candidate matches its label and 0 otherwise (an unreadable verdict is a 0, as in the loop's selection). A candidate
 that is not a usable rule set (over :data:`MAX_RULES` rules, empty) scores 0 on every row without a judge call.
 
+Which rule set the run ends with is not GEPA's own best candidate but :func:`final_choice` over GEPA's pool, by the
+adversarial loop's rule (:func:`~feedback.principles.selection.rejection`): the highest balanced accuracy on the
+validation slice among candidates that judge some validation rows good and some bad, and only when it is above
+the starting rules'. The guard is applied at the end rather than folded into the per-row scores because no per-row
+score can carry it: GEPA's Pareto front keeps, for each validation row, the candidates best on that row, and a
+judge that says "bad" to everything is right on every bad row whatever each row is worth, so reweighting rows
+(e.g. by inverse label frequency, which makes GEPA's mean the balanced accuracy) would still leave it a parent and
+could still make it the best mean when every honest candidate is worse than chance. Whether a candidate judges
+every row alike is a property of the whole slice, so it is checked on the whole slice, once, after the search; the
+per-row scores stay the plain 0/1 GEPA reflects on. Every candidate in GEPA's pool was judged on the whole
+validation slice during the run (GEPA's full-evaluation policy), so the final choice replays those judgements
+from the run's record and spends no judge call.
+
 GEPA is synchronous: it runs in a worker thread, and its calls into the Detector and the reflection model hop back
 onto the event loop, so judgements are batched and recorded exactly as the loop's are. Its own state lives in
 ``<run>/gepa`` (GEPA resumes from it); the Detector's judgements are replayed from the run's record.
@@ -21,28 +34,55 @@ import anyio
 import anyio.from_thread
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser, Model
 
-from feedback.principles.detector import Detector
+from feedback.principles.detector import Detector, SliceAgreement, slice_agreement
 from feedback.principles.prompts import GEPA_COMPONENT
 from feedback.principles.roles import ROLE_CONFIG
 from feedback.principles.rulesets import MAX_RULES, RuleSetError, candidate, rules_as_text, rules_from_text
+from feedback.principles.selection import rejection
 from feedback.principles.store import RunStore
 from harness.data import LabelledGreeting
 from harness.principles import Principles, Rule
 
 
 @dataclass(frozen=True)
-class GepaOutcome:
-    """What GEPA chose.
+class FinalChoice:
+    """The rule set a GEPA run ends with, and why each other candidate was not it.
 
     Attributes:
-        rules: The best candidate's rules on the validation slice (the starting rules when none beat them).
-        val_score: Its mean validation score.
+        index: Its index in GEPA's pool (0: GEPA's seed, the starting rules, kept when no candidate passed).
+        rules: Its rules.
+        val: Its agreement on the validation slice.
+        considered: One record per candidate after the seed, in pool order: ``candidate`` (pool index),
+            ``balanced_accuracy`` (None when unusable or undefined) and ``rejection`` (None for the one chosen
+            only; a short reason for every other).
+    """
+
+    index: int
+    rules: Principles
+    val: SliceAgreement
+    considered: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class GepaOutcome:
+    """What a GEPA run ended with.
+
+    Attributes:
+        rules: The chosen rules (:func:`final_choice`; the starting rules when no candidate passed).
+        val: Their agreement on the validation slice (balanced accuracy, accuracy, verdict counts).
+        chosen: The chosen candidate's index in GEPA's pool (0: the starting rules).
+        gepa_best: The index GEPA itself picked (highest mean per-row score); differs from ``chosen`` when that
+            candidate was refused (e.g. one class only) or beaten on balanced accuracy.
+        considered: The final choice's record of every candidate (:class:`FinalChoice`).
         candidates: Candidates GEPA explored.
         metric_calls: Row evaluations GEPA counted (judge calls, before the run's replay cache).
     """
 
     rules: tuple[Rule, ...]
-    val_score: float
+    val: SliceAgreement
+    chosen: int
+    gepa_best: int
+    considered: tuple[dict[str, Any], ...]
     candidates: int
     metric_calls: int
 
@@ -170,10 +210,55 @@ async def optimize_with_gepa(
         )
 
     result = await anyio.to_thread.run_sync(run)
-    best = adapter.principles_of(result.best_candidate) or start
+    pool = [adapter.principles_of(texts) for texts in result.candidates[1:]]
+    choice = await final_choice(start, pool, detector, val)
     return GepaOutcome(
-        rules=best.rules,
-        val_score=float(result.val_aggregate_scores[result.best_idx]),
+        rules=choice.rules.rules,
+        val=choice.val,
+        chosen=choice.index,
+        gepa_best=int(result.best_idx),
+        considered=choice.considered,
         candidates=len(result.candidates),
         metric_calls=int(result.total_metric_calls or 0),
     )
+
+
+async def final_choice(
+    start: Principles,
+    pool: Sequence[Principles | None],
+    detector: Detector,
+    val: Sequence[LabelledGreeting],
+) -> FinalChoice:
+    """The rule set a GEPA run ends with: the starting rules unless a candidate passes the loop's rule.
+
+    Candidates are taken in pool order and each is compared with the best so far (the starting rules first) by
+    :func:`~feedback.principles.selection.rejection`, so the result is the candidate with the highest balanced
+    accuracy among those that judge some validation rows good and some bad, provided it beats the starting rules;
+    ties go to the earlier candidate.
+
+    Edge cases: an unusable candidate (None) is refused without a judge call; a candidate with the starting rules'
+    text is refused as not above them; the starting rules are kept as they are, whatever they score.
+
+    Args:
+        start: The starting rules (GEPA's seed, pool index 0).
+        pool: GEPA's other candidates as rule sets (None where not usable), in pool order (index 1 first).
+        detector: The Detector (judgements GEPA made are replayed from the run's record).
+        val: The validation slice.
+    """
+    best_index, best = 0, start
+    best_val = slice_agreement(await detector.judge_rows(start, val), val)
+    considered: list[dict[str, Any]] = []
+    for index, rules in enumerate(pool, start=1):
+        if rules is None:
+            considered.append({"candidate": index, "balanced_accuracy": None, "rejection": "not a usable rule set"})
+            continue
+        agreement = slice_agreement(await detector.judge_rows(rules, val), val)
+        reason = rejection(agreement, best_val)
+        considered.append({"candidate": index, "balanced_accuracy": agreement.balanced_accuracy, "rejection": reason})
+        if reason is None:
+            best_index, best, best_val = index, rules, agreement
+    beaten = f"beaten by candidate {best_index} (balanced accuracy {best_val.balanced_accuracy or 0.0:.3f})"
+    for record in considered:  # passed when it came, then beaten by a later one
+        if record["rejection"] is None and record["candidate"] != best_index:
+            record["rejection"] = beaten
+    return FinalChoice(best_index, best, best_val, tuple(considered))

@@ -3,7 +3,9 @@
 Both rule sets and the length rule judge the same test rows (which the optimizers never saw); intervals are paired
 bootstrap intervals over those rows (:func:`harness.stats.paired_difference`), so "after minus before" answers
 whether the optimized rules agree better with the labels, and "after minus length rule" whether they beat the rule
-the labels mostly follow. AUC is from P(good) where the Detector's provider gives logprobs.
+the labels mostly follow. AUC is from P(good) where the Detector's provider gives logprobs. Balanced accuracy
+(:func:`~feedback.principles.balanced.paired_balanced_accuracy`, what the optimizers choose by) stands beside
+accuracy, on the same rows and resamples.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from feedback.principles.balanced import BalancedComparison, paired_balanced_accuracy
 from feedback.principles.detector import Detector, verdict_bits
 from harness.creativity import char_length
 from harness.data import LabelledGreeting
@@ -19,7 +22,8 @@ from harness.principles import Principles
 from harness.report.markdown import fmt_difference, fmt_estimate
 from harness.stats import paired_difference
 
-FIGURES = ("accuracy", "kappa", "auc")
+FIGURES = ("accuracy", "balanced_accuracy", "kappa", "auc")
+"""The report's figures, in table order (``balanced_accuracy`` from :mod:`.balanced`, the others from harness)."""
 
 
 def _scores(values: Sequence[float | None]) -> list[float | None] | None:
@@ -49,21 +53,25 @@ async def before_after_report(
     lengths = [float(char_length(row.response)) for row in rows]
     vs_before = paired_difference(v_after, v_before, labels, p_after, p_before)
     vs_length = paired_difference(v_after, v_length, labels, p_after, lengths)
+    ba_before = paired_balanced_accuracy(v_after, v_before, labels)
+    ba_length = paired_balanced_accuracy(v_after, v_length, labels)
     return {
         "rows": len(rows),
         "before_sha256": before.sha256,
         "after_sha256": after.sha256,
         "unscored": {"before": v_before.count(None), "after": v_after.count(None)},
-        "before": _figures(vs_before.baseline.figures),
-        "after": _figures(vs_before.judge.figures),
-        "length_rule": _figures(vs_length.baseline.figures),
-        "after_minus_before": _figures(vs_before.difference),
-        "after_minus_length": _figures(vs_length.difference),
+        "before": _figures(vs_before.baseline.figures, ba_before, "baseline"),
+        "after": _figures(vs_before.judge.figures, ba_before, "judge"),
+        "length_rule": _figures(vs_length.baseline.figures, ba_length, "baseline"),
+        "after_minus_before": _figures(vs_before.difference, ba_before, "difference"),
+        "after_minus_length": _figures(vs_length.difference, ba_length, "difference"),
         "paired_rows": {"before": vs_before.n, "length": vs_length.n},
     }
 
 
-def _figures(estimates: dict[str, Any]) -> dict[str, dict[str, float | None]]:
+def _figures(estimates: dict[str, Any], balanced: BalancedComparison, side: str) -> dict[str, dict[str, float | None]]:
+    """Figure -> value and interval, harness's figures with ``side`` (judge, baseline or difference) of ``balanced``."""
+    estimates = {**estimates, "balanced_accuracy": getattr(balanced, side)}
     return {
         name: {"value": e.value, "ci_low": e.ci_low, "ci_high": e.ci_high}
         for name in FIGURES

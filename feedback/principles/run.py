@@ -101,7 +101,10 @@ async def optimize_principles(
         )
         lineage = {
             "candidates": outcome.candidates,
-            "val_score": outcome.val_score,
+            "chosen_candidate": outcome.chosen,
+            "gepa_best_candidate": outcome.gepa_best,
+            "val": outcome.val.to_dict(),
+            "considered": list(outcome.considered),
             "gepa_metric_calls": outcome.metric_calls,
         }
         rules = outcome.rules

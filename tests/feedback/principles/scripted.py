@@ -3,13 +3,16 @@
 The Detector (the principle judge's prompt) says good to everything unless its rules hold :data:`SHORT_RULE`, and
 then says bad to greetings under 12 characters: on the probe test data (good greetings long, bad ones short) that
 rule is what the loop should find. The Reflector and the GEPA reflection proposal suggest it; the Optimizer merges
-any suggestion by adding it as a rule.
+any suggestion by adding it as a rule. :func:`by_rules` scripts a Detector that answers one way under the starting
+rules and another once :data:`SHORT_RULE` is in them (a broken candidate, say), and :func:`write_wide_eval_set`
+writes data whose dev split has several queries of each label (the probe data's has one good query).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 from inspect_ai.model import ChatMessage, GenerateConfig, ModelOutput, get_model
 from mocks import mock_output
@@ -43,6 +46,43 @@ def detector(system: str, prompt: str) -> str:
 
 def always_good(system: str, prompt: str) -> str:
     return "good"
+
+
+def always_bad(system: str, prompt: str) -> str:
+    return "bad"
+
+
+def inverted(system: str, prompt: str) -> str:
+    """Good to short greetings, bad to long ones: wrong on every row of the test data."""
+    return "good" if len(greeting_in(system, prompt)) < 12 else "bad"
+
+
+def by_rules(start: Answer, with_short_rule: Answer) -> Answer:
+    """A Detector answering as ``start`` until its rules hold :data:`SHORT_RULE`, then as ``with_short_rule``."""
+
+    def answer(system: str, prompt: str) -> str:
+        return (with_short_rule if SHORT_RULE in prompt else start)(system, prompt)
+
+    return answer
+
+
+def write_wide_eval_set(root: Path, queries: int = 40) -> Path:
+    """An evaluation set of ``queries`` distinct requests, half with a long good greeting and half with a short bad
+    one (under 12 characters, so :func:`detector` with :data:`SHORT_RULE` judges it right); returns ``root``."""
+    path = root / "evaluation_set" / "evaluate_data.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for i in range(queries):
+        query = f"给第{i + 1}位同事的新年祝福"
+        good = f"第{i + 1}位同事，谢谢你一年来温暖的帮助，新年快乐，万事顺意。"
+        row = (
+            {"query": query, "response": f"新年快乐{i}号！", "label": 0}
+            if i % 2
+            else {"query": query, "response": good, "label": 1}
+        )
+        lines.append(json.dumps(row, ensure_ascii=False) + "\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    return root
 
 
 def generator(system: str, prompt: str) -> str:
