@@ -274,7 +274,13 @@ def _from_board(ctx: click.Context, options: dict[str, Any]) -> EvalSettings:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="The paper's data folder (default: $GREETBENCH_DATA_DIR or a fetched copy).",
 )
-def fit_rm_threshold(checkpoint: Path, data_dir: Path | None) -> None:
+@click.option(
+    "--length-head/--no-length-head",
+    default=None,
+    help="Fit a length head too (the raw reward's regression on log length; the judge then cuts the length-free "
+    "rest), or drop one. Default: keep what the stored threshold has.",
+)
+def fit_rm_threshold(checkpoint: Path, data_dir: Path | None, length_head: bool | None) -> None:
     """Fit a reward model's good/bad threshold on the eval set's dev split and store it with the checkpoint."""
     from harness.data import DataFiles, load_eval_set, resolve_data_dir, split_eval_set
     from harness.judges import fit_and_save_threshold
@@ -282,8 +288,14 @@ def fit_rm_threshold(checkpoint: Path, data_dir: Path | None) -> None:
     root = resolve_data_dir(data_dir)
     if root is None:
         raise click.UsageError("no data: pass --data-dir, set GREETBENCH_DATA_DIR or run `greetbench data fetch`")
-    stored = fit_and_save_threshold(checkpoint, split_eval_set(load_eval_set(DataFiles(root).eval_set)))
+    split = split_eval_set(load_eval_set(DataFiles(root).eval_set))
+    stored = fit_and_save_threshold(checkpoint, split, length_head=length_head)
     click.echo(f"threshold {stored.threshold:.6g}  dev accuracy {stored.dev_accuracy:.4f}  on {stored.n} dev rows")
+    if stored.length_model:
+        click.echo(
+            f"length head: reward ~ {stored.length_model['intercept']:.4g} + {stored.length_model['slope']:.4g} "
+            "log(1 + chars); the judge cuts the rest"
+        )
     click.echo(f"stored in {checkpoint}")
 
 

@@ -211,6 +211,58 @@ def rm_command(
         raise click.ClickException("the reward model is saved, but " + "; ".join(failed))
 
 
+@train.command("compare-rm")
+@click.argument("contenders", nargs=-1, required=True, metavar="NAME=CHECKPOINT...")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="The report folder.")
+@click.option(
+    "--data-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The paper's data folder (default: $GREETBENCH_DATA_DIR or a fetched copy).",
+)
+@click.option("--probe-n", type=click.IntRange(min=1), default=140, show_default=True, help="Cases per probe family.")
+@click.option(
+    "--pair-sample", type=click.IntRange(min=1), default=300, show_default=True, help="RM test pairs sampled."
+)
+@click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True, help="Pairs per forward.")
+def compare_rm_command(
+    contenders: tuple[str, ...], out: Path, data_dir: Path | None, probe_n: int, pair_sample: int, batch_size: int
+) -> None:
+    """Score reward models (at their stored cuts) and the length rule on the same rows; write one comparison.
+
+    NAME=CHECKPOINT names each trained reward model; the first is the reference of the within-strata differences.
+    Writes OUT/report.json, OUT/README.md and OUT/scores/<name>.jsonl.
+    """
+    from harness.data import resolve_data_dir
+    from harness.judges.reward_model import RewardModelError, checkpoint_dir
+    from trainers.rm_compare import compare_reward_models
+
+    pairs = []
+    for item in contenders:
+        name, sep, path = item.partition("=")
+        if not sep or not name.strip() or not path.strip():
+            raise click.BadParameter(f"expected NAME=CHECKPOINT, got {item!r}", param_hint="CONTENDERS")
+        try:
+            pairs.append((name.strip(), checkpoint_dir(path)))
+        except RewardModelError as err:
+            raise click.BadParameter(str(err), param_hint="CONTENDERS") from None
+    if len({name for name, _ in pairs}) != len(pairs):
+        raise click.BadParameter("contender names must differ", param_hint="CONTENDERS")
+    root = resolve_data_dir(data_dir)
+    if root is None:
+        raise click.UsageError("no data: pass --data-dir, set GREETBENCH_DATA_DIR or run `greetbench data fetch`")
+
+    def log(message: str) -> None:
+        click.echo(f"[greetbench] compare rm: {message}", err=True)
+
+    try:
+        compare_reward_models(
+            pairs, root, out, pair_sample=pair_sample, probe_n=probe_n, batch_size=batch_size, log=log
+        )
+    except RewardModelError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(out / "README.md")
+
+
 @train.command("prepare-rm")
 @click.option(
     "--data-dir",

@@ -85,6 +85,9 @@ class TrainConfig(RunFolders):
         lora_alpha: LoRA scaling numerator.
         lora_dropout: LoRA dropout.
         lora_target_modules: ``all-linear`` or a list of module names.
+        lora_layers: Put adapters on the last N decoder layers only (PEFT's ``layers_to_transform``); the backward
+            pass then stops below them, which makes a CPU step several times cheaper. Needs
+            ``lora_target_modules`` as a list. None: every layer.
         dtype: The dtype the model is loaded in. TRL loads a model named by path in float32 unless told, so a
             GPU preset says ``bfloat16``.
         bf16: Mixed-precision bf16 autocast (TRL's default is on; CPU presets turn it off).
@@ -114,6 +117,7 @@ class TrainConfig(RunFolders):
     lora_alpha: int = 32
     lora_dropout: float = 0.05
     lora_target_modules: str | list[str] = "all-linear"
+    lora_layers: int | None = None
     dtype: Dtype = "bfloat16"
     bf16: bool = True
     gradient_checkpointing: bool = False
@@ -133,6 +137,8 @@ class TrainConfig(RunFolders):
 
     def __post_init__(self) -> None:
         """Check values that no type can express."""
+        if self.lora_layers is not None and self.lora_layers < 1:
+            raise ConfigError(f"lora_layers must be at least 1 (or null for every layer), got {self.lora_layers}")
         for name in ("lora_r", "lora_alpha", "per_device_train_batch_size", "gradient_accumulation_steps"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -246,17 +252,36 @@ def last_checkpoint(output_dir: Path) -> Path | None:
     return Path(found) if found else None
 
 
-def lora_config(config: TrainConfig, task_type: str, modules_to_save: list[str] | None = None) -> Any:
+def lora_config(
+    config: TrainConfig, task_type: str, modules_to_save: list[str] | None = None, model_path: str | None = None
+) -> Any:
     """The PEFT LoRA config of a run, or None for full fine-tuning.
 
     Args:
         config: The run's config.
         task_type: ``CAUSAL_LM`` or ``SEQ_CLS``.
         modules_to_save: Modules trained in full beside the adapters (``["score"]`` for a reward head).
+        model_path: The model, read for its layer count when ``lora_layers`` is set.
+
+    Raises:
+        ConfigError: ``lora_layers`` without a model path, or more layers than the model has.
     """
     if config.finetune == "full":
         return None
     from peft import LoraConfig
+
+    layers = None
+    if config.lora_layers is not None:
+        if model_path is None:
+            raise ConfigError("lora_layers needs the model's layer count; this trainer does not support it")
+        if isinstance(config.lora_target_modules, str):
+            raise ConfigError("lora_layers needs lora_target_modules as a list of module names (PEFT's rule)")
+        from transformers import AutoConfig
+
+        total = AutoConfig.from_pretrained(model_path).num_hidden_layers
+        if config.lora_layers > total:
+            raise ConfigError(f"lora_layers is {config.lora_layers}, but {model_path} has {total} layers")
+        layers = list(range(total - config.lora_layers, total))
 
     return LoraConfig(
         task_type=task_type,
@@ -265,6 +290,7 @@ def lora_config(config: TrainConfig, task_type: str, modules_to_save: list[str] 
         lora_dropout=config.lora_dropout,
         target_modules=config.lora_target_modules,
         modules_to_save=modules_to_save,
+        layers_to_transform=layers,
     )
 
 

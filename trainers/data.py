@@ -211,8 +211,8 @@ def length_balanced_subsample(
     """Keep ``max_rows`` pairs of which ``share`` have a chosen greeting that is not longer, in file order.
 
     Upstream only ~4% of pairs have a chosen side that is not longer, so a plain subset teaches mostly "longer is
-    better". Here ``round(share * max_rows)`` pairs are drawn from those (all of them if there are fewer) and the
-    rest from the others, each draw seeded; the same pairs, size, share and seed always give the same subset.
+    better". Here ``round(share * max_rows)`` distinct pairs are drawn from those and the rest from the others,
+    each draw seeded, without replacement; the same pairs, size, share and seed always give the same subset.
 
     Args:
         pairs: The pairs left after the drops.
@@ -220,12 +220,21 @@ def length_balanced_subsample(
         max_rows: Pairs to keep (at most all of them).
         share: Target share of chosen-not-longer pairs, in [0, 1].
         seed: Seed of both draws.
+
+    Raises:
+        ValueError: Fewer chosen-not-longer pairs than the share needs (the message gives the count).
     """
     if not 0.0 <= share <= 1.0:
         raise ValueError(f"share must be in [0, 1], got {share}")
     flagged = [i for i, pair in enumerate(pairs) if chosen_not_longer(pair)]
     others = [i for i, pair in enumerate(pairs) if not chosen_not_longer(pair)]
-    want = min(round(share * max_rows), len(flagged))
+    want = round(share * min(max_rows, len(pairs)))
+    if want > len(flagged):
+        raise ValueError(
+            f"{report.source}: a length balance of {share:g} over {min(max_rows, len(pairs))} pairs needs {want} "
+            f"pairs whose chosen greeting is not longer; the file has {len(flagged)} (lower length_balance or "
+            "max_train_rows)"
+        )
     rest = min(max_rows - want, len(others))
     rng = random.Random(seed)
     chosen = sorted(rng.sample(flagged, want) + rng.sample(others, rest))

@@ -50,6 +50,7 @@ from trainers.config import (
 )
 from trainers.data import (
     InputReport,
+    chosen_not_longer,
     drop_over_length,
     length_balanced_subsample,
     read_preference_pairs,
@@ -57,6 +58,7 @@ from trainers.data import (
     warn_strict_loaders,
 )
 from trainers.rm_agreement import EvalSetReport, eval_set_report
+from trainers.rm_augment import augmented_pairs
 from trainers.rm_eval import SIMILAR_LENGTH_RATIO, PairwiseReport, ScoredPair, pairwise_report
 from trainers.rm_scoring import release_memory, score_with_progress
 
@@ -79,9 +81,15 @@ class RewardConfig(TrainConfig):
             instead of the paper's RM-train pairs; the same rules, subset and balance apply. The closing evaluation
             still uses the paper's RM test pairs and eval set. None: the paper's RM-train pairs.
         center_rewards_coefficient: TRL's incentive for mean-zero rewards (None: off).
-        balance_length: Share of the training pairs whose chosen greeting is not longer than the rejected one
+        length_balance: Share of the training pairs whose chosen greeting is not longer than the rejected one
             (the pairs pick-the-longer gets wrong); None: a plain random subset (about 4% such pairs). Needs
-            ``max_train_rows``; the subset is seeded like the plain one.
+            ``max_train_rows``; the subset is seeded like the plain one. A share the file cannot meet (too few
+            such pairs) is an error that gives the count; the report says how many distinct pairs it drew.
+        augment: Augmented pairs per training pair (:mod:`trainers.rm_augment`): a greeting beats itself made
+            worse by a training-side attack form (repeated, padded, inflated, meta-text, echoed, injected). 0: off.
+        length_head: Fit a length head on the eval set's dev rows (the raw reward's regression on log length,
+            after ODIN, arXiv 2402.07319) and make the judge's score the length-free remainder; the cut is fitted
+            on that score. The report gives each part's correlation with length.
         max_test_pairs: Score a seeded random subset of this many RM test pairs; None: all.
         test_pairs: ``all`` RM test pairs, or only the ``length_controlled`` ones (chosen not longer, or lengths
             within ``similar_length_ratio``): the pairs that say whether the model learned more than length, at a
@@ -96,7 +104,9 @@ class RewardConfig(TrainConfig):
 
     pairs_file: str | None = None
     center_rewards_coefficient: float | None = None
-    balance_length: float | None = None
+    length_balance: float | None = None
+    augment: float = 0.0
+    length_head: bool = False
     max_test_pairs: int | None = None
     test_pairs: Literal["all", "length_controlled"] = "all"
     similar_length_ratio: float = SIMILAR_LENGTH_RATIO
@@ -116,11 +126,13 @@ class RewardConfig(TrainConfig):
             raise ConfigError(f"eval_batch_size must be at least 1, got {self.eval_batch_size}")
         if self.agreement_limit is not None and self.agreement_limit < 0:
             raise ConfigError(f"agreement_limit must be 0 (skip) or more, got {self.agreement_limit}")
-        if self.balance_length is not None:
-            if not 0.0 <= self.balance_length <= 1.0:
-                raise ConfigError(f"balance_length must be in [0, 1], got {self.balance_length}")
+        if self.augment < 0:
+            raise ConfigError(f"augment must be 0 or more (augmented pairs per training pair), got {self.augment}")
+        if self.length_balance is not None:
+            if not 0.0 <= self.length_balance <= 1.0:
+                raise ConfigError(f"length_balance must be in [0, 1], got {self.length_balance}")
             if self.max_train_rows is None:
-                raise ConfigError("balance_length needs max_train_rows (the size of the balanced subset)")
+                raise ConfigError("length_balance needs max_train_rows (the size of the balanced subset)")
 
 
 def preference_row(pair: PreferencePair) -> dict[str, list[dict[str, str]]]:
@@ -152,7 +164,7 @@ def read_pairs(
     max_rows: int | None,
     seed: int,
     *,
-    balance_length: float | None = None,
+    length_balance: float | None = None,
     length_controlled_ratio: float | None = None,
 ) -> PairSet:
     """Read pairs leniently, drop over-length ones (longer side, as the judge tokenizes it), then subsample.
@@ -163,7 +175,7 @@ def read_pairs(
         max_length: Longest pair kept, in tokens.
         max_rows: Size of the seeded subset; None: all.
         seed: Seed of the subset.
-        balance_length: Share of chosen-not-longer pairs in the subset (:func:`length_balanced_subsample`).
+        length_balance: Share of chosen-not-longer pairs in the subset (:func:`length_balanced_subsample`).
         length_controlled_ratio: Keep only the length-controlled pairs (chosen not longer, or lengths within this
             ratio of the longer greeting) before subsampling; None keeps all.
     """
@@ -176,11 +188,30 @@ def read_pairs(
         used = [p for p in kept if ScoredPair.from_pair(p, 0.0, 0.0).length_controlled(length_controlled_ratio)]
         report.kept = len(used)
         report.filtered = f"only length-controlled pairs (chosen not longer, or within {length_controlled_ratio:.0%})"
-    if balance_length is not None and max_rows is not None:
-        used = length_balanced_subsample(used, report, max_rows, balance_length, seed)
+    if length_balance is not None and max_rows is not None:
+        used = length_balanced_subsample(used, report, max_rows, length_balance, seed)
     else:
         used = subsample(used, report, max_rows, seed)
     return PairSet(used, kept, report)
+
+
+def peak_rss_gb() -> float:
+    """This process's peak resident memory so far, in GB (Linux reports kB)."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2)
+
+
+def seen_report(train_pairs: list[PreferencePair], extra: list[PreferencePair]) -> dict[str, Any]:
+    """What the model sees: pairs in all, distinct paper pairs, augmented pairs, and the chosen-not-longer share."""
+    every = [*train_pairs, *extra]
+    return {
+        "pairs": len(every),
+        "distinct_training_pairs": len(set(train_pairs)),
+        "augmented": len(extra),
+        "chosen_not_longer": sum(chosen_not_longer(p) for p in every),
+        "chosen_not_longer_share": sum(chosen_not_longer(p) for p in every) / len(every) if every else 0.0,
+    }
 
 
 def train_reward_model(config: RewardConfig, log: Callable[[str], None] | None = None) -> Path:
@@ -212,14 +243,17 @@ def train_reward_model(config: RewardConfig, log: Callable[[str], None] | None =
     tokenizer = load_tokenizer(model_path)
 
     train_file = Path(config.pairs_file) if config.pairs_file else files.rm_train
-    train_set = read_pairs(
-        train_file,
-        tokenizer,
-        config.max_length,
-        config.max_train_rows,
-        config.seed,
-        balance_length=config.balance_length,
-    )
+    try:
+        train_set = read_pairs(
+            train_file,
+            tokenizer,
+            config.max_length,
+            config.max_train_rows,
+            config.seed,
+            length_balance=config.length_balance,
+        )
+    except ValueError as err:  # a balance the file cannot meet: the message gives the count
+        raise ConfigError(str(err)) from None
     test_set = read_pairs(
         files.rm_test,
         tokenizer,
@@ -230,7 +264,17 @@ def train_reward_model(config: RewardConfig, log: Callable[[str], None] | None =
     )
     train_pairs, train_report = train_set.used, train_set.report
     test_pairs, test_report = test_set.used, test_set.report
-    write_json(output / DATA_REPORT_FILENAME, {"rm_train": train_report.to_dict(), "rm_test": test_report.to_dict()})
+    extra, augment_report = augmented_pairs(train_pairs, config.augment, config.seed)
+    seen = seen_report(train_pairs, extra)
+    write_json(
+        output / DATA_REPORT_FILENAME,
+        {
+            "rm_train": train_report.to_dict(),
+            "rm_test": test_report.to_dict(),
+            "augment": dataclasses.asdict(augment_report),
+            "seen": seen,
+        },
+    )
     log(train_report.summary())
     log(test_report.summary())
     log(f"rule: {train_report.rule}")
@@ -239,14 +283,21 @@ def train_reward_model(config: RewardConfig, log: Callable[[str], None] | None =
     if not train_pairs:
         raise ConfigError(f"no preference pairs left to train on in {train_file} (see {DATA_REPORT_FILENAME})")
 
+    if extra:
+        log(
+            f"augment: {len(extra)} pairs from training-side attack forms ({augment_report.by_family}); "
+            f"{seen['chosen_not_longer_share']:.0%} of all {seen['pairs']} pairs have a chosen side that is not longer"
+        )
     resume = last_checkpoint(output)
-    trainer = _trainer(config, model_path, tokenizer, [preference_row(pair) for pair in train_pairs])
+    rows = [preference_row(pair) for pair in (*train_pairs, *extra)]
+    trainer = _trainer(config, model_path, tokenizer, rows)
     log(
-        f"training {config.model} ({config.finetune}) on {len(train_pairs)} pairs"
+        f"training {config.model} ({config.finetune}) on {len(rows)} pairs"
+        + (f" ({len(extra)} augmented)" if extra else "")
         + (f", resuming {resume}" if resume else "")
     )
-    if len(trainer.train_dataset) != len(train_pairs):  # our rule already applied TRL's; say so if TRL disagrees
-        log(f"warning: TRL kept {len(trainer.train_dataset)} of the {len(train_pairs)} pairs it was given")
+    if len(trainer.train_dataset) != len(rows):  # our rule already applied TRL's; say so if TRL disagrees
+        log(f"warning: TRL kept {len(trainer.train_dataset)} of the {len(rows)} pairs it was given")
     result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     final = save_final(trainer.model, tokenizer, config.final_dir)
     log(f"reward model saved to {final} (step {trainer.state.global_step}, train loss {result.training_loss:.4f})")
@@ -256,8 +307,10 @@ def train_reward_model(config: RewardConfig, log: Callable[[str], None] | None =
         "global_step": trainer.state.global_step,
         "train_loss": result.training_loss,
         "train_pairs": len(train_pairs),
+        "augmented_pairs": len(extra),
         "train_file": str(train_file),
         "train_seconds": round(time.monotonic() - started, 1),
+        "peak_rss_gb": peak_rss_gb(),
     }
     del trainer, result
     release_memory()  # the training's activations and optimizer state would otherwise stay resident
@@ -265,6 +318,8 @@ def train_reward_model(config: RewardConfig, log: Callable[[str], None] | None =
     report, pairwise = evaluate_reward_model(config, final, root, test_pairs, log, train_set)
     report["training"] = training
     report["data"] = {"rm_train": train_report.to_dict(), "rm_test": test_report.to_dict()}
+    report["augment"] = dataclasses.asdict(augment_report)
+    report["seen"] = seen
     report["config"] = config_to_dict(config)
     write_json(output / REPORT_JSON, report)
     (output / REPORT_MD).write_text(report_markdown(report, pairwise), encoding="utf-8")
@@ -283,7 +338,7 @@ def _trainer(config: RewardConfig, model_path: str, tokenizer: Any, rows: list[d
         args=args,
         train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
-        peft_config=lora_config(config, "SEQ_CLS", modules_to_save=[REWARD_HEAD]),
+        peft_config=lora_config(config, "SEQ_CLS", modules_to_save=[REWARD_HEAD], model_path=model_path),
         callbacks=[release_memory_callback()] if config.use_cpu else None,
     )
 
@@ -382,42 +437,51 @@ def fit_threshold_with_progress(
         length rule with the memorisation split.
     """
     from harness.data import load_eval_set, split_eval_set
-    from harness.judges.reward_model import StoredThreshold, rows_digest, save_threshold
-    from harness.stats import cut_accuracy, fit_threshold
+    from harness.judges.reward_model import fitted_threshold, store_threshold
 
     split = split_eval_set(load_eval_set(DataFiles(data_dir).eval_set))
     size, show = config.eval_batch_size, config.progress
-    dev_rewards = score_with_progress(
-        model, [(r.query, r.response) for r in split.dev], size, f"eval dev rows ({len(split.dev)})", progress=show
+    raw = score_with_progress(
+        model,
+        [(r.query, r.response) for r in split.dev],
+        size,
+        f"eval dev rows ({len(split.dev)})",
+        progress=show,
+        raw=True,
     )
-    labels = [row.label for row in split.dev]
-    if len(set(labels)) < 2:
-        raise ValueError(f"fitting a threshold needs dev rows of both labels; got {len(labels)} rows")
-    cut = fit_threshold(dev_rewards, labels)
-    stored = StoredThreshold(
-        threshold=cut,
-        fit_on={
-            "side": "dev",
-            "split": split.to_dict(),
-            "rows": len(split.dev),
-            "rows_sha256": rows_digest(split.dev),
-            "device": model.device,
-            "dtype": model.dtype,
-        },
-        dev_accuracy=cut_accuracy(dev_rewards, labels, cut),
-        n=len(split.dev),
-    )
-    save_threshold(model.path, stored)
-    model.stored = stored  # the loaded model (shared with judge_agreement) sees the new cut
+    fit_on = {"side": "dev", "split": split.to_dict(), "device": model.device, "dtype": model.dtype}
+    stored, dev_rewards = fitted_threshold(raw, split.dev, fit_on, length_head=config.length_head)
+    store_threshold(model, stored)  # the loaded model (shared with judge_agreement) sees the new cut
+    fitted = dataclasses.asdict(stored)
+    if stored.length_model:
+        fitted["length_head_correlations"] = {"dev": length_head_correlations(stored, split.dev, dev_rewards)}
     if not config.eval_test_split:
-        return dataclasses.asdict(stored), None
+        return fitted, None
     test_rewards = score_with_progress(
         model, [(r.query, r.response) for r in split.test], size, f"eval test rows ({len(split.test)})", progress=show
     )
     trained = train_set.used if train_set else []
     in_file = train_set.kept if train_set else []
     report = eval_set_report(split.dev, dev_rewards, split.test, test_rewards, trained, in_file)
-    return dataclasses.asdict(stored), report
+    if stored.length_model:
+        fitted["length_head_correlations"]["test"] = length_head_correlations(stored, split.test, test_rewards)
+    return fitted, report
+
+
+def length_head_correlations(stored: Any, rows: Any, scores: list[float]) -> dict[str, float]:
+    """Pearson correlation with log length of the raw reward, the length head and the quality part (the score)."""
+    import numpy as np
+
+    from harness.judges.reward_model import log_length
+
+    x = np.array([log_length(row.response) for row in rows])
+    quality = np.array(scores)
+    length = np.array([stored.length_part(row.response) for row in rows])
+
+    def corr(values: Any) -> float:
+        return float(np.corrcoef(values, x)[0, 1]) if np.std(values) > 0 and np.std(x) > 0 else float("nan")
+
+    return {"raw": corr(quality + length), "length_head": corr(length), "quality": corr(quality)}
 
 
 def run_judge_agreement(config: RewardConfig, checkpoint: Path, data_dir: Path, log: Callable[[str], None]) -> dict:

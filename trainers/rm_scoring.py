@@ -34,6 +34,7 @@ def score_with_progress(
     desc: str,
     *,
     progress: bool = True,
+    raw: bool = False,
 ) -> list[float]:
     """Raw rewards for (query, response) pairs, in input order, scored chunk by chunk under a progress bar.
 
@@ -43,6 +44,7 @@ def score_with_progress(
         batch_size: Pairs per forward pass (the memory knob).
         desc: The bar's label, e.g. ``"RM test pairs"``.
         progress: Show the bar (on stderr); off, nothing is printed.
+        raw: The model's raw outputs, without a stored length head's part (:meth:`RewardModel.rewards`).
 
     Returns:
         One float per pair.
@@ -55,7 +57,7 @@ def score_with_progress(
     with tqdm(total=len(pairs), desc=desc, unit="pair", file=sys.stderr, disable=not progress, leave=True) as bar:
         for start in range(0, len(order), chunk):
             rows = order[start : start + chunk]
-            for i, value in zip(rows, model.rewards([pairs[i] for i in rows], batch_size), strict=True):
+            for i, value in zip(rows, model.rewards([pairs[i] for i in rows], batch_size, raw=raw), strict=True):
                 rewards[i] = value
             bar.update(len(rows))
     return rewards

@@ -175,5 +175,5 @@ def _trainer(config: SftConfig, model_path: str, tokenizer: Any, rows: list[dict
         args=args,
         train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
-        peft_config=lora_config(config, "CAUSAL_LM"),
+        peft_config=lora_config(config, "CAUSAL_LM", model_path=model_path),
     )

@@ -2,7 +2,9 @@
 
 Each family builds its cases by code from the labelled evaluation set (deterministic given a seed) and judges them
 with a judge's plain async core. The attack families draw only on the held-out side of the attack forms
-(:mod:`harness.probes.forms`); trainers augment with the other side. The ``probe`` scorer wraps that for the ``greetbench/judge_probes`` task, whose metrics are ``<family>_rate`` with Wilson intervals (see :mod:`harness.probes.metrics`).
+(:mod:`harness.probes.forms`); trainers augment with the other side. The ``probe`` scorer wraps that for the
+``greetbench/judge_probes`` task, whose metrics are ``<family>_rate`` with Wilson intervals (see
+:mod:`harness.probes.metrics`).
 """
 
 from harness.probes.case import ProbeCase, ProbeOutcome, ProbeSettings, judgement_record

@@ -56,7 +56,14 @@ if TYPE_CHECKING:
         length_controlled_rates,
     )
     from harness.stats.logistic import fit_logistic, fit_ridge_logistic_by_group
-    from harness.stats.strata import STRATA, LengthStratum, length_edges, length_strata
+    from harness.stats.strata import (
+        STRATA,
+        LengthStratum,
+        WithinStrataAuc,
+        length_edges,
+        length_strata,
+        within_strata_auc,
+    )
 
 __all__ = [
     "BOOTSTRAP_METHOD",
@@ -72,6 +79,7 @@ __all__ = [
     "LengthControl",
     "LengthControlled",
     "LengthStratum",
+    "WithinStrataAuc",
     "PairedDifference",
     "accuracy",
     "agreement_figures",
@@ -96,6 +104,7 @@ __all__ = [
     "recall",
     "roc_auc",
     "wilson_interval",
+    "within_strata_auc",
 ]
 
 _MODULES = ("intervals", "cuts", "figures", "bootstrap", "agreement", "strata", "logistic", "length_control")

@@ -108,6 +108,6 @@ def test_length_balanced_subsample_is_seeded_and_balanced() -> None:
         "available_longer": 30,
     }
     assert report.kept == 8 and report.subsampled_from == 35 and "4 with chosen not longer" in report.summary()
-    # fewer flagged pairs than asked: all of them, the rest from the others
-    every = length_balanced_subsample(pairs, InputReport("f", "rule"), 12, 1.0, seed=3)
-    assert sum(chosen_not_longer(p) for p in every) == 5 and len(every) == 12
+    # fewer flagged pairs than the share needs: a one-line error with the count, never a silent shortfall
+    with pytest.raises(ValueError, match="needs 12 pairs whose chosen greeting is not longer; the file has 5"):
+        length_balanced_subsample(pairs, InputReport("f", "rule"), 12, 1.0, seed=3)

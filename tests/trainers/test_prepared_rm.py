@@ -28,7 +28,7 @@ TINY_PRESET = """\
 model: tiny
 output_dir: unused
 max_train_rows: 6
-balance_length: 0.5
+length_balance: 0.5
 lora_r: 4
 lora_alpha: 8
 dtype: float32

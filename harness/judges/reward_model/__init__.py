@@ -37,7 +37,9 @@ from harness.judges.reward_model.checkpoint import (
 )
 from harness.judges.reward_model.fitting import (
     fit_and_save_threshold,
+    fitted_threshold,
     rows_digest,
+    store_threshold,
 )
 from harness.judges.reward_model.identity import (
     IDENTITY_KEYS,
@@ -74,6 +76,8 @@ from harness.judges.reward_model.threshold import (
     FIT_COMMAND,
     THRESHOLD_FILENAME,
     StoredThreshold,
+    fit_length_model,
+    log_length,
     missing_threshold_message,
     read_threshold,
     save_threshold,
@@ -105,6 +109,10 @@ __all__ = [
     "cached_file_sha256",
     "checkpoint_dir",
     "fit_and_save_threshold",
+    "fit_length_model",
+    "fitted_threshold",
+    "log_length",
+    "store_threshold",
     "judgement_from_reward",
     "missing_threshold_message",
     "read_threshold",

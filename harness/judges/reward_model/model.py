@@ -267,14 +267,24 @@ class RewardModel:
         pieces = (frame.prefix_ids, query_ids, frame.middle_ids, response_ids, frame.suffix_ids)
         return EncodedPair([i for piece in pieces for i in piece], truncated)
 
-    def rewards(self, pairs: Sequence[tuple[str, str]], batch_size: int = DEFAULT_BATCH_SIZE) -> list[float]:
-        """Raw rewards for (query, response) pairs, in input order (:meth:`score_pairs` without the flags)."""
-        return [result.reward for result in self.score_pairs(pairs, batch_size)]
+    def rewards(
+        self, pairs: Sequence[tuple[str, str]], batch_size: int = DEFAULT_BATCH_SIZE, *, raw: bool = False
+    ) -> list[float]:
+        """Rewards for (query, response) pairs, in input order (:meth:`score_pairs` without the flags)."""
+        return [result.reward for result in self.score_pairs(pairs, batch_size, raw=raw)]
 
     def score_pairs(
-        self, pairs: Sequence[tuple[str, str]], batch_size: int = DEFAULT_BATCH_SIZE, max_length: int | None = None
+        self,
+        pairs: Sequence[tuple[str, str]],
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        max_length: int | None = None,
+        *,
+        raw: bool = False,
     ) -> list[PairReward]:
-        """Raw rewards for (query, response) pairs, in input order, each with its truncation flag.
+        """Rewards for (query, response) pairs, in input order, each with its truncation flag.
+
+        The reward is the model's output, less the stored length head's part when the checkpoint has one
+        (:attr:`StoredThreshold.length_model`): the score its threshold cuts.
 
         Each pair is encoded by :meth:`encode_pair` (no special tokens from the text; cut to ``max_length``).
         Pairs are sorted by length and right-padded per batch (attention mask set), so padding is minimal and
@@ -286,6 +296,7 @@ class RewardModel:
             pairs: (query, response) pairs; the query is the bare request.
             batch_size: Pairs per forward pass (a memory knob; results do not depend on it beyond float noise).
             max_length: Token limit per pair; default :attr:`max_length`.
+            raw: The model's output alone, without the length head's part (what a length head is fitted on).
 
         Returns:
             One result per pair (empty for no pairs).
@@ -308,7 +319,7 @@ class RewardModel:
                 input_ids, attention_mask = self._pad([encoded[i].ids for i in rows])
                 logits = self._model(input_ids=input_ids, attention_mask=attention_mask).logits
                 for i, value in zip(rows, logits[:, 0].float().tolist(), strict=True):
-                    rewards[i] = value
+                    rewards[i] = value if raw or not self.stored else value - self.stored.length_part(pairs[i][1])
         return [PairReward(reward, pair.truncated) for reward, pair in zip(rewards, encoded, strict=True)]
 
     def _pad(self, sequences: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:

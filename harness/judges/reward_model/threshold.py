@@ -13,7 +13,8 @@ from typing import Any
 from harness.judges.reward_model.checkpoint import RewardModelError
 
 THRESHOLD_FILENAME = "greetbench_threshold.json"
-"""The threshold file stored in the checkpoint folder: ``{"threshold", "fit_on", "dev_accuracy", "n"}``."""
+"""The threshold file stored in the checkpoint folder: ``{"threshold", "fit_on", "dev_accuracy", "n",
+"length_model"}``."""
 
 
 FIT_COMMAND = "harness.judges.reward_model.fit_and_save_threshold(checkpoint, split_eval_set(load_eval_set(path)))"
@@ -29,12 +30,44 @@ class StoredThreshold:
         fit_on: Provenance of the rows it was fitted on (split method, seed, digests, counts, device, dtype).
         dev_accuracy: Accuracy of the cut on those rows.
         n: Number of rows.
+        length_model: The length head (ODIN-style, arXiv 2402.07319, as a regression): ``{"intercept", "slope"}``
+            of the raw reward's least-squares fit on ``log(1 + characters)`` over the same rows. When present the
+            judge's score is the raw reward minus that fit (its length-free quality part), and the threshold is a
+            cut on that score. None: the score is the raw reward.
     """
 
     threshold: float
     fit_on: dict[str, Any] = field(default_factory=dict)
     dev_accuracy: float = math.nan
     n: int = 0
+    length_model: dict[str, float] | None = None
+
+    def length_part(self, response: str) -> float:
+        """The length head's value for a greeting: 0 without a length model."""
+        if not self.length_model:
+            return 0.0
+        return self.length_model["intercept"] + self.length_model["slope"] * log_length(response)
+
+
+def log_length(response: str) -> float:
+    """``log(1 + characters)`` of the stripped greeting: the length feature of the length head."""
+    return math.log1p(len(response.strip()))
+
+
+def fit_length_model(rewards: list[float], responses: list[str]) -> dict[str, float]:
+    """Least-squares fit of rewards on :func:`log_length`: the length head's ``{"intercept", "slope"}``.
+
+    Raises:
+        ValueError: Fewer than two rows, or every greeting of one length (no slope to fit).
+    """
+    x = [log_length(r) for r in responses]
+    if len(x) < 2 or len(set(x)) < 2:
+        raise ValueError("a length head needs rows of at least two different lengths")
+    mean_x, mean_y = sum(x) / len(x), sum(rewards) / len(rewards)
+    slope = sum((a - mean_x) * (b - mean_y) for a, b in zip(x, rewards, strict=True)) / sum(
+        (a - mean_x) ** 2 for a in x
+    )
+    return {"intercept": mean_y - slope * mean_x, "slope": slope}
 
 
 def threshold_path(checkpoint: str | Path) -> Path:
@@ -87,9 +120,21 @@ def _parse_threshold(path: Path, content: bytes) -> StoredThreshold:
             fit_on=dict(data.get("fit_on") or {}),
             dev_accuracy=float(data.get("dev_accuracy", math.nan)),
             n=int(data.get("n", 0)),
+            length_model=_length_model(data.get("length_model")),
         )
     except (TypeError, ValueError) as err:
         raise RewardModelError(f"{path}: malformed field ({err})") from None
+
+
+def _length_model(value: Any) -> dict[str, float] | None:
+    """A stored length model, checked: None, or finite ``intercept`` and ``slope``."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(
+        isinstance(value.get(k), int | float) and math.isfinite(value[k]) for k in ("intercept", "slope")
+    ):
+        raise ValueError(f"'length_model' must hold finite 'intercept' and 'slope', got {value!r}")
+    return {"intercept": float(value["intercept"]), "slope": float(value["slope"])}
 
 
 def save_threshold(checkpoint: str | Path, stored: StoredThreshold) -> Path:
