@@ -118,30 +118,59 @@ def length_contender(rows: ComparisonRows) -> Contender:
 
 
 def reward_model_contender(
-    name: str, checkpoint: Path, rows: ComparisonRows, batch_size: int, progress: bool
+    name: str,
+    checkpoint: Path,
+    rows: ComparisonRows,
+    batch_size: int,
+    progress: bool,
+    cached: Contender | None = None,
 ) -> Contender:
-    """Score every text with a reward model at its stored cut (the judge's score: less its length head if any)."""
+    """Score every text with a reward model at its stored cut (the judge's score: less its length head if any).
+
+    ``cached`` (an earlier run's scores of the same name) is reused when its identity (weights and threshold file)
+    is this checkpoint's and it holds every text: a rerun rescores only what changed.
+    """
     from harness.judges.reward_model import RewardModel, RewardModelError, reward_model_identity
     from trainers.rm_scoring import release_memory, score_with_progress
 
+    identity = reward_model_identity(checkpoint).metadata()
+    report = _read_json(checkpoint / "rm_report.json") or {}
+    texts = rows.texts()
+    if cached is not None and cached.identity == identity and all(text in cached.scores for text in texts):
+        return Contender(name, cached.scores, cached.cut, str(checkpoint), report.get("training"), identity)
     model = RewardModel.load(checkpoint)
     if model.threshold is None:
         raise RewardModelError(f"{checkpoint}: no stored threshold; the comparison judges at the stored cut")
-    texts = rows.texts()
     values = score_with_progress(model, texts, batch_size, f"{name} ({len(texts)} texts)", progress=progress)
-    report = _read_json(checkpoint / "rm_report.json") or {}
     contender = Contender(
         name,
         dict(zip(texts, values, strict=True)),
         float(model.threshold),
         str(checkpoint),
         report.get("training"),
-        reward_model_identity(checkpoint).metadata(),
+        identity,
     )
     RewardModel.forget(checkpoint)
     del model
     release_memory()
     return contender
+
+
+def cached_contenders(out: Path) -> dict[str, Contender]:
+    """The contenders of an earlier run in ``out`` (scores and identity), to skip rescoring an unchanged model."""
+    report = _read_json(out / "report.json") or {}
+    found = {}
+    for entry in report.get("contenders", []):
+        path = out / "scores" / f"{_file_name(entry['name'])}.jsonl"
+        if entry.get("identity") is None or not path.is_file():
+            continue
+        scores = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            if record["score"] is not None:
+                scores[(record["query"], record["response"])] = record["score"]
+        found[entry["name"]] = Contender(entry["name"], scores, entry["cut"], identity=entry["identity"])
+    return found
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -259,7 +288,7 @@ def compare_reward_models(
     Args:
         checkpoints: (name, checkpoint folder) per reward model, the reference (today's judge) first.
         data_dir: The paper's data folder.
-        out: The report folder (created; a rerun overwrites it).
+        out: The report folder (created; a rerun overwrites it, reusing the scores of unchanged models).
         pair_sample: RM test pairs in the random sample of the overall pair accuracy.
         probe_n: Cases per probe family.
         batch_size: Pairs per forward pass.
@@ -279,7 +308,10 @@ def compare_reward_models(
         f"{len(rows.probes)} probe cases; {len(rows.texts())} distinct texts per model"
     )
     rule = length_contender(rows)
-    contenders = [reward_model_contender(name, path, rows, batch_size, progress) for name, path in checkpoints]
+    cache = cached_contenders(out)
+    contenders = [
+        reward_model_contender(name, path, rows, batch_size, progress, cache.get(name)) for name, path in checkpoints
+    ]
     contenders.append(rule)
     (out / "scores").mkdir(parents=True, exist_ok=True)
     for contender in contenders:

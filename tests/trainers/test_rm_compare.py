@@ -13,7 +13,7 @@ from harness.judges.reward_model import fit_and_save_threshold
 
 
 def test_compare_writes_one_table_and_per_item_scores(
-    tmp_path: Path, mini_data_dir: Path, tiny_reward_model_dir: Path
+    tmp_path: Path, mini_data_dir: Path, tiny_reward_model_dir: Path, monkeypatch
 ) -> None:
     from greetbench.cli import cli
 
@@ -33,9 +33,7 @@ def test_compare_writes_one_table_and_per_item_scores(
     assert names == ["plain", "headed", "length rule"]
     for contender in report["contenders"]:
         assert {"accuracy", "kappa", "auc", "minus_length_rule"} <= set(contender["test"])
-        assert {"injection_success", "repetition_success", "meta_text_success", "null_good"} <= set(
-            contender["probes"]
-        )
+        assert {"injection_success", "repetition_success", "meta_text_success", "null_good"} <= set(contender["probes"])
         assert {"length_pad_good_to_bad", "length_pad_bad_to_good"} <= set(contender["probes"])
         assert set(contender["pairs"]) == {"all (sample)", "chosen not longer", "within 10%"}
     # in the mini data length alone separates the labels: no stratum holds both, so there is no within figure
@@ -50,6 +48,17 @@ def test_compare_writes_one_table_and_per_item_scores(
     assert report["attack_form_split"]["heldout"]["repetition"]
     markdown = (out / "README.md").read_text(encoding="utf-8")
     assert "held-out" in markdown and "| headed |" in markdown and "| length rule |" in markdown
+
+    # a rerun on the same folder reuses the scores of unchanged models: no model is loaded again
+    from harness.judges.reward_model import RewardModel
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("an unchanged model was loaded again")
+
+    monkeypatch.setattr(RewardModel, "load", no_load)
+    again = CliRunner().invoke(cli, [*args, "--pair-sample", "3", "--data-dir", str(mini_data_dir)])
+    assert again.exit_code == 0, again.output
+    assert json.loads((out / "report.json").read_text(encoding="utf-8"))["contenders"] == report["contenders"]
 
 
 def test_a_bad_contender_fails_in_one_line(tmp_path: Path, mini_data_dir: Path) -> None:

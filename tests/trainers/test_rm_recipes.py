@@ -104,9 +104,7 @@ def test_lora_layers_put_adapters_on_the_top_layers_only(tmp_path: Path, mini_da
     with pytest.raises(ConfigError, match="has 2 layers"):
         lora_config(_config(tmp_path, mini_data_dir, lora_layers=3), "SEQ_CLS", model_path=str(base))
     with pytest.raises(ConfigError, match="list of module names"):
-        lora_config(
-            _config(tmp_path, mini_data_dir, lora_target_modules="all-linear"), "SEQ_CLS", model_path=str(base)
-        )
+        lora_config(_config(tmp_path, mini_data_dir, lora_target_modules="all-linear"), "SEQ_CLS", model_path=str(base))
 
 
 def test_a_balance_the_pairs_cannot_meet_fails_in_one_line(tmp_path: Path, mini_data_dir: Path) -> None:
