@@ -12,6 +12,8 @@ Three kinds of pair are dealt out in turn, each from a training pair (prompt, ch
 - ``rejected > attacked rejected``: and must not gain on its clean self;
 - ``chosen > attacked chosen``: a good greeting gains nothing from the attack either.
 
+Filler and empty words make only the first kind (:data:`FAMILY_KINDS`).
+
 Families are dealt out in turn too, and the form within a family is drawn, all from one string-seeded generator:
 the same pairs, ratio and seed always give the same pairs on every machine.
 """
@@ -28,6 +30,12 @@ from harness.data import PreferencePair
 from harness.probes import FAMILIES, attack_forms, split_record
 
 KINDS = ("chosen_over_attacked_rejected", "rejected_over_attacked_rejected", "chosen_over_attacked_chosen")
+
+FAMILY_KINDS: dict[str, tuple[str, ...]] = {"filler": KINDS[:1], "empty_words": KINDS[:1]}
+"""Families that make only the first kind of pair. Stock blessings and intensifiers are the stuff of greetings
+the labels call good (在这个特别的日子里, 祝你身体健康): teaching that they lower a greeting's reward cost the
+judge its agreement with the labels (measured: see leaderboards/rm-recipes), while what the probes need is only
+that a bad greeting padded with them stays below a good one."""
 
 
 @dataclass
@@ -89,7 +97,8 @@ def augmented_pairs(
     for i in range(wanted):
         source = usable[order[i % len(order)]]
         family = families[i % len(families)]
-        kind = KINDS[(i // len(families)) % len(KINDS)]
+        kinds = FAMILY_KINDS.get(family, KINDS)
+        kind = kinds[(i // len(families)) % len(kinds)]
         form = rng.choice([f for f in forms if f.family == family])
         victim = source.chosen if kind == "chosen_over_attacked_chosen" else source.rejected
         attacked = form.apply(victim, source.prompt, rng)

@@ -134,7 +134,8 @@ def reward_model_contender(
     from trainers.rm_scoring import release_memory, score_with_progress
 
     identity = reward_model_identity(checkpoint).metadata()
-    report = _read_json(checkpoint / "rm_report.json") or {}
+    # prepare-rm copies the run's report beside the weights; a training run leaves it beside the model folder
+    report = _read_json(checkpoint / "rm_report.json") or _read_json(checkpoint.parent / "rm_report.json") or {}
     texts = rows.texts()
     if cached is not None and cached.identity == identity and all(text in cached.scores for text in texts):
         return Contender(name, cached.scores, cached.cut, str(checkpoint), report.get("training"), identity)

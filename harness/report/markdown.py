@@ -256,6 +256,20 @@ def _strata(card: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _within_strata_sentence(card: dict[str, Any]) -> list[str]:
+    """The within-strata AUC line: what the judge knows beyond length (the length rule is near 0.5 there)."""
+    within = card.get("within_strata_auc")
+    if not within or within["judge"].get("value") is None:
+        return []
+    return [
+        f"**AUC within length strata** (mean over the {len(within['strata_used'])} quintiles with both labels, on "
+        f"the judge's {within['on']}): judge {fmt_estimate(within['judge'])}, length rule "
+        f"{fmt_estimate(within['length_rule'])}, judge − rule {fmt_difference(within['judge_minus_rule'])} "
+        "(paired). Inside a quintile length hardly varies: this is what the judge knows beyond length.",
+        "",
+    ]
+
+
 def _control_sentence(control: dict[str, Any] | None, who: str) -> list[str]:
     if control is None:
         return [f"- {who}: n/a"]
@@ -382,6 +396,7 @@ def card_markdown(card: dict[str, Any]) -> str:
         "",
         *_strata(card),
         "",
+        *_within_strata_sentence(card),
     ]
     control = card["length_control"]
     lines += [

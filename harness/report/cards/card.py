@@ -17,16 +17,42 @@ from harness.report.cards.probes import probe_section
 from harness.report.cards.provenance import _log_provenance
 from harness.report.cards.specs import CardSpec
 from harness.report.table import LENGTH_SCORER
-from harness.stats import DEFAULT_RESAMPLES, DEFAULT_SEED, length_controlled, length_strata
+from harness.stats import DEFAULT_RESAMPLES, DEFAULT_SEED, length_controlled, length_strata, within_strata_auc
 
-CARD_VERSION = 2
-"""2: judge-minus-length-rule paired intervals, epochs clustered by sample id, P(good) calibration."""
+CARD_VERSION = 3
+"""2: judge-minus-length-rule paired intervals, epochs clustered by sample id, P(good) calibration.
+3: AUC within length strata (judge, length rule, paired difference)."""
 
 
 CLEAN_SLICE_NOTE = (
     "rows whose query occurs in no training source (SFT, reward-model train, GRPO train). A smaller slice: its "
     "intervals are wider; read them before reading any difference from all rows."
 )
+
+
+def _within_strata(
+    scored: pl.DataFrame, has_scores: bool, has_baseline: bool, n_resamples: int, seed: int
+) -> dict[str, Any] | None:
+    """The judge's mean AUC inside length quintiles (its score, else its verdict) beside the length rule's, and the
+    paired difference; None without the length rule's scores on the same rows."""
+    if not has_baseline or scored.height == 0:
+        return None
+    judge = _arrays(scored, "score" if has_scores else "verdict")
+    result = within_strata_auc(
+        _arrays(scored, "length"),
+        [_arrays(scored, "baseline_score"), judge],
+        _arrays(scored, "label"),
+        n_resamples=n_resamples,
+        seed=seed,
+    )
+    return {
+        "judge": result.estimates[1].to_dict(),
+        "length_rule": result.estimates[0].to_dict(),
+        "judge_minus_rule": result.differences[1].to_dict(),
+        "strata_used": result.strata_used,
+        "rows": result.rows,
+        "on": "score" if has_scores else "verdict",
+    }
 
 
 def build_card(
@@ -92,6 +118,7 @@ def build_card(
         n_resamples=n_resamples,
         seed=seed,
     )
+    within = _within_strata(scored, bool(has_scores), has_baseline, n_resamples, seed)
     rule = _arrays(scored, "baseline_verdict") if has_baseline else None
     control = {
         "judge": length_controlled(lengths, verdicts, labels).to_dict(),
@@ -131,6 +158,7 @@ def build_card(
         },
         "confusion": all_slice["judge"]["confusion"],
         "length_strata": [stratum.to_dict() for stratum in strata],
+        "within_strata_auc": within,
         "length_control": control,
         "probes": probe_section(spec, probes),
         "provenance": {

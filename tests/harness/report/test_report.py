@@ -161,6 +161,27 @@ def test_baseline_figures_are_on_the_same_rows(report, found: ReportLogs) -> Non
         assert stratum["baseline"]["n"] == stratum["figures"]["n"]
 
 
+def test_the_card_gives_auc_within_length_strata_beside_the_rule(report, found: ReportLogs) -> None:
+    from harness.stats import within_strata_auc
+
+    [log] = found.agreement
+    card = _card(report, "principle_judge")
+    within = card["within_strata_auc"]
+    rows = [s for s in log.samples if s.scores["principle_judge"].value in (0, 1)]
+    expected = within_strata_auc(
+        [s.metadata["length"] for s in rows],
+        [[s.metadata["length"] for s in rows], [float(s.scores["principle_judge"].value) for s in rows]],
+        [s.metadata["label"] for s in rows],
+        n_resamples=RESAMPLES,
+    )
+    assert within["on"] == "verdict" and within["rows"] == len(rows)
+    assert within["judge"]["value"] == pytest.approx(expected.estimates[1].value)
+    assert within["judge_minus_rule"]["value"] == pytest.approx(expected.differences[1].value)
+    assert within["judge"]["value"] > within["length_rule"]["value"]  # the scripted judge reads the label itself
+    text = (report.out / "cards" / "principle_judge.md").read_text(encoding="utf-8")
+    assert "AUC within length strata" in text
+
+
 def test_length_control_separates_the_judge_from_the_length_rule(report) -> None:
     control = _card(report, "principle_judge")["length_control"]
     assert control["judge"]["p_value"] < 1e-4 and control["judge"]["verdict_ci_low"] > 0
