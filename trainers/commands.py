@@ -273,7 +273,7 @@ def compare_rm_command(
 def prepare_rm_command(data_dir: Path | None, force: bool) -> None:
     """Train the embedded reward-model judge once (seeded, a few minutes on CPU) and cache it; print its folder.
 
-    Uses the bundled preset rm-embedded-cheap; later runs reuse the cached checkpoint and its threshold. Judge with
+    Uses the bundled preset rm-embedded-hardened (the winner of leaderboards/rm-recipes); later runs reuse the cached checkpoint and its threshold. Judge with
     it: `greetbench eval --judges principle,rm --rm-checkpoint <folder>`.
     """
     from harness.data import DataError

@@ -1,8 +1,9 @@
 """The prepared embedded reward-model judge: trained once on request from the embedded model, seeded, cached.
 
 ``greetbench train prepare-rm`` (or :func:`ensure_prepared_rm`) trains the bundled preset :data:`PRESET` (LoRA on
-the embedded Qwen2.5-Coder-0.5B-Instruct, a few minutes on two CPU cores), fits its threshold on the eval set's dev
-split, and caches the merged checkpoint with its threshold file under
+the top layers of the embedded Qwen2.5-Coder-0.5B-Instruct, with pairs augmented by training-side attack forms, under
+10 minutes on two CPU cores; the recipe comparison in ``leaderboards/rm-recipes`` chose it), fits its threshold on
+the eval set's dev split, and caches the merged checkpoint with its threshold file under
 ``harness.paths.cache_dir("models") / PREPARED_DIRNAME``, the way the embedded model's converted folder is
 cached:
 
@@ -35,13 +36,14 @@ from typing import Any
 from harness.paths import cache_dir
 from trainers.config import resolve_config_path
 
-PRESET = "rm-embedded-cheap"
-"""The bundled preset the prepared judge is trained from."""
+PRESET = "rm-embedded-hardened"
+"""The bundled preset the prepared judge is trained from (the winner of ``leaderboards/rm-recipes``)."""
 
-RECIPE_VERSION = 1
-"""Bump when how the prepared judge is made changes outside the preset; older folders are then rebuilt."""
+RECIPE_VERSION = 2
+"""Bump when how the prepared judge is made changes outside the preset; older folders are then rebuilt.
+2: the hardened recipe (augmented pairs, top-layer LoRA, bf16)."""
 
-PREPARED_DIRNAME = "greetbench-rm-embedded-cheap"
+PREPARED_DIRNAME = f"greetbench-{PRESET}"
 MARKER_FILENAME = "greetbench-prepared-rm.json"
 REPORT_FILES = ("rm_report.json", "rm_report.md", "data_report.json")
 """Files of the training run copied into the prepared folder beside the weights."""
@@ -65,7 +67,7 @@ def recipe_digest(preset: str = PRESET) -> str:
 
 
 def prepared_rm_dir() -> Path:
-    """Where the prepared judge lives (prepared or not): ``<cache>/models/greetbench-rm-embedded-cheap``."""
+    """Where the prepared judge lives (prepared or not): ``<cache>/models/greetbench-rm-embedded-hardened``."""
     return cache_dir("models") / PREPARED_DIRNAME
 
 
@@ -163,7 +165,7 @@ def ensure_prepared_rm(
                 "preset": preset,
                 "recipe_sha256": recipe_digest(preset),
                 "recipe_version": RECIPE_VERSION,
-                "config": config_to_dict(config),
+                "config": {**config_to_dict(config), "output_dir": str(target)},  # the work folder is gone
                 "overrides": overrides,
                 "threshold": stored.threshold,
                 "dev_accuracy": stored.dev_accuracy,
@@ -175,7 +177,7 @@ def ensure_prepared_rm(
             if target.exists():
                 shutil.rmtree(target)
             os.replace(final, target)
-    log(f"saved to {target} ({marker['prepare_seconds']:.0f} s)")
+    log(f"saved to {target} ({marker['prepare_seconds']:.0f} s); report {target / 'rm_report.md'}")
     return target
 
 

@@ -24,6 +24,7 @@ PRESETS = {
     "rm-tiny-cpu",
     "rm-embedded-0.5b",
     "rm-embedded-cheap",
+    "rm-embedded-hardened",
     "rm-qwen2.5-7b-1xa100-80g",
 }
 """The SFT and RM presets (the GRPO presets: tests/trainers/test_grpo_config.py)."""
@@ -32,7 +33,16 @@ PRESETS = {
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_every_preset_loads(name: str) -> None:
     config = load_config(SftConfig if name.startswith("sft") else RewardConfig, name)
-    assert config.finetune == "lora" and config.lora_target_modules == "all-linear"
+    assert config.finetune == "lora"
+    # adapters on every linear layer, or (top-layer LoRA) on every linear module of the last lora_layers layers
+    assert config.lora_target_modules == "all-linear" or (
+        config.lora_layers
+        and set(config.lora_target_modules)
+        == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+    )
+    if "hardened" in name:  # the prepared rm judge: augmented, bf16 autocast on CPU, seeded
+        assert (config.model, config.dtype, config.bf16, config.use_cpu) == ("embedded", "bfloat16", True, True)
+        assert config.augment > 0 and config.lora_layers
     if "tiny" in name:
         assert (config.model, config.dtype, config.bf16, config.use_cpu) == ("tiny", "float32", False, True)
         assert config.max_train_rows == 64

@@ -28,7 +28,7 @@ TINY_PRESET = """\
 model: tiny
 output_dir: unused
 max_train_rows: 6
-length_balance: 0.5
+augment: 1.0
 lora_r: 4
 lora_alpha: 8
 dtype: float32
@@ -73,10 +73,10 @@ def test_lookup_is_cheap_and_names_the_judge_threshold_file() -> None:
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
 
 
-def test_bundled_preset_is_a_valid_cheap_recipe() -> None:
+def test_bundled_preset_is_a_valid_hardened_recipe() -> None:
     config = load_config(RewardConfig, prepared_rm.PRESET)
-    assert config.model == "embedded" and config.dtype == "float32" and not config.bf16 and config.use_cpu
-    assert config.max_steps > 0 and config.max_train_rows and config.seed == 42
+    assert config.model == "embedded" and config.dtype == "bfloat16" and config.bf16 and config.use_cpu
+    assert config.augment > 0 and config.lora_layers and config.max_train_rows and config.seed == 42
     assert config.agreement_limit == 0 and config.test_pairs == "length_controlled"
     assert len(recipe_digest()) == 64
 
@@ -90,7 +90,8 @@ def test_prepare_leaves_a_checkpoint_threshold_and_marker(prepared: tuple[Path, 
     stored = read_threshold(target)
     assert stored is not None and marker["threshold"] == stored.threshold and stored.fit_on["side"] == "dev"
     report = json.loads((target / "rm_report.json").read_text(encoding="utf-8"))
-    assert report["config"]["seed"] == 42 and report["data"]["rm_train"]["length_balance"]["share"] == 0.5
+    assert report["config"]["seed"] == 42 and report["augment"]["pairs"] == report["training"]["augmented_pairs"] == 6
+    assert marker["config"]["output_dir"] == str(target)  # not the deleted work folder
     # only length-controlled test pairs were scored; the test split and its memorisation split were reported
     assert report["pairwise"]["subsets"]["all"]["pairs"] == report["data"]["rm_test"]["kept"] == 5
     groups = report["eval_set"]["memorisation"]
