@@ -230,7 +230,7 @@ def compare_rm_command(
     """Score reward models (at their stored cuts) and the length rule on the same rows; write one comparison.
 
     NAME=CHECKPOINT names each trained reward model; the first is the reference of the within-strata differences.
-    Writes OUT/report.json, OUT/README.md and OUT/scores/<name>.jsonl.
+    Writes OUT/report.json, OUT/comparison.md and OUT/scores/<name>.jsonl.
     """
     from harness.data import resolve_data_dir
     from harness.judges.reward_model import RewardModelError, checkpoint_dir
@@ -260,7 +260,7 @@ def compare_rm_command(
         )
     except RewardModelError as err:
         raise click.ClickException(str(err)) from None
-    click.echo(out / "README.md")
+    click.echo(out / "comparison.md")
 
 
 @train.command("prepare-rm")
@@ -271,10 +271,10 @@ def compare_rm_command(
 )
 @click.option("--force", is_flag=True, help="Retrain even if the judge is already prepared.")
 def prepare_rm_command(data_dir: Path | None, force: bool) -> None:
-    """Train the embedded reward-model judge once (seeded, a few minutes on CPU) and cache it; print its folder.
+    """Train the embedded reward-model judge once (seeded, under 10 minutes on CPU) and cache it; print its folder.
 
-    Uses the bundled preset rm-embedded-hardened (the winner of leaderboards/rm-recipes); later runs reuse the cached checkpoint and its threshold. Judge with
-    it: `greetbench eval --judges principle,rm --rm-checkpoint <folder>`.
+    Uses the bundled preset rm-embedded-hardened (the winner of leaderboards/rm-recipes); later runs reuse the cached
+    checkpoint and its threshold. Judge with it: `greetbench eval --judges principle,rm --rm-checkpoint <folder>`.
     """
     from harness.data import DataError
     from trainers.prepared_rm import ensure_prepared_rm, read_marker

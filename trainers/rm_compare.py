@@ -14,7 +14,7 @@ length rule on:
 
 Each text is scored once per model (texts repeat across the sets). Every contender's scores go to
 ``<out>/scores/<name>.jsonl`` (set, id, query, response, score, verdict), so every figure can be recomputed without
-a model; ``<out>/report.json`` and ``<out>/README.md`` hold the table.
+a model; ``<out>/report.json`` and ``<out>/comparison.md`` hold the table.
 """
 
 from __future__ import annotations
@@ -284,7 +284,7 @@ def compare_reward_models(
     progress: bool = True,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Score every checkpoint and the length rule on the same rows; write scores, ``report.json`` and ``README.md``.
+    """Score every checkpoint and the length rule on the same rows; write scores, ``report.json`` and ``comparison.md``.
 
     Args:
         checkpoints: (name, checkpoint folder) per reward model, the reference (today's judge) first.
@@ -354,7 +354,7 @@ def compare_reward_models(
         )
         log(f"{contender.name}: scored")
     (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
-    (out / "README.md").write_text(comparison_markdown(report), encoding="utf-8")
+    (out / "comparison.md").write_text(comparison_markdown(report), encoding="utf-8")
     return report
 
 

@@ -445,11 +445,13 @@ def index_markdown(cards: Sequence[dict[str, Any]], skipped: Sequence[tuple[str,
         "",
         "Agreement with the human labels (accuracy, Cohen's kappa) with 95% bootstrap intervals, beside the length "
         "rule on the same rows; judge minus rule with paired intervals (above 0: the judge beats the rule); "
-        "whether the verdict adds information over length; unscored rows counted.",
+        "whether the verdict adds information over length; AUC within length quintiles (what the judge knows "
+        "beyond length; the length rule is near 0.5 there); unscored rows counted.",
         "",
         "| card | split | rows | unscored | accuracy | length-rule accuracy | kappa | length-rule kappa "
-        "| judge − rule accuracy | judge − rule kappa | adds over log length | adds over length + rule | probes |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| judge − rule accuracy | judge − rule kappa | adds over log length | adds over length + rule "
+        "| AUC within length strata | probes |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for card in cards:
         all_slice = card["slices"]["all"]
@@ -465,6 +467,7 @@ def index_markdown(cards: Sequence[dict[str, Any]], skipped: Sequence[tuple[str,
             f"{_difference_figure(all_slice, 'accuracy')} | {_difference_figure(all_slice, 'kappa')} | "
             f"{verdict_adds(card['length_control']['judge'])} | "
             f"{verdict_adds(over_rule) if over_rule else '–'} | "
+            f"{fmt_estimate((card.get('within_strata_auc') or {}).get('judge'))} | "
             f"{', '.join(sides) or '–'} |"
         )
     if skipped:

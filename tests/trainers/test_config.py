@@ -25,6 +25,8 @@ PRESETS = {
     "rm-embedded-0.5b",
     "rm-embedded-cheap",
     "rm-embedded-hardened",
+    "rm-embedded-hardened-balanced",
+    "rm-embedded-hardened-length-head",
     "rm-qwen2.5-7b-1xa100-80g",
 }
 """The SFT and RM presets (the GRPO presets: tests/trainers/test_grpo_config.py)."""

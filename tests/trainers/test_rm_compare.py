@@ -46,7 +46,7 @@ def test_compare_writes_one_table_and_per_item_scores(
     assert sum(r["set"] == "test" for r in records) == report["rows"]["test"]
     assert all(r["verdict"] in (0, 1) for r in records)
     assert report["attack_form_split"]["heldout"]["repetition"]
-    markdown = (out / "README.md").read_text(encoding="utf-8")
+    markdown = (out / "comparison.md").read_text(encoding="utf-8")
     assert "held-out" in markdown and "| headed |" in markdown and "| length rule |" in markdown
 
     # a rerun on the same folder reuses the scores of unchanged models: no model is loaded again
