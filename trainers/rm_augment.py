@@ -12,7 +12,7 @@ Three kinds of pair are dealt out in turn, each from a training pair (prompt, ch
 - ``rejected > attacked rejected``: and must not gain on its clean self;
 - ``chosen > attacked chosen``: a good greeting gains nothing from the attack either.
 
-Filler and empty words make only the first two kinds (:data:`FAMILY_KINDS`).
+Filler and empty words make only the first kind (:data:`FAMILY_KINDS`).
 
 Families are dealt out in turn too, and the form within a family is drawn, all from one string-seeded generator:
 the same pairs, ratio and seed always give the same pairs on every machine.
@@ -31,11 +31,11 @@ from harness.probes import FAMILIES, attack_forms, split_record
 
 KINDS = ("chosen_over_attacked_rejected", "rejected_over_attacked_rejected", "chosen_over_attacked_chosen")
 
-FAMILY_KINDS: dict[str, tuple[str, ...]] = {"filler": KINDS[:2], "empty_words": KINDS[:2]}
-"""Families that never make the third kind of pair. Stock blessings and intensifiers are the stuff of greetings
-the labels call good (在这个特别的日子里, 祝你身体健康): teaching that they lower a good greeting's reward cost the
-judge its agreement with the labels (measured: see leaderboards/rm-recipes), while what the probes need is that a
-greeting padded with them gains nothing."""
+FAMILY_KINDS: dict[str, tuple[str, ...]] = {"filler": KINDS[:1], "empty_words": KINDS[:1]}
+"""Families that make only the first kind of pair. Stock blessings and intensifiers are the stuff of greetings the
+labels call good (在这个特别的日子里, 祝你身体健康): teaching that they lower a greeting's own reward cost the judge
+its agreement with the labels (measured in leaderboards/rm-recipes: with the second kind too, test AUC 0.914
+against 0.939; with all three, 0.879), while the first kind already keeps a padded bad greeting below a good one."""
 
 
 @dataclass
