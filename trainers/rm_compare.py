@@ -123,22 +123,23 @@ def reward_model_contender(
     rows: ComparisonRows,
     batch_size: int,
     progress: bool,
-    cached: Contender | None = None,
+    cached: dict[str, Contender] | None = None,
 ) -> Contender:
     """Score every text with a reward model at its stored cut (the judge's score: less its length head if any).
 
-    ``cached`` (an earlier run's scores of the same name) is reused when its identity (weights and threshold file)
-    is this checkpoint's and it holds every text: a rerun rescores only what changed.
+    ``cached`` (an earlier run's contenders by identity, :func:`cached_contenders`) is reused when one has this
+    checkpoint's identity (weights and threshold file) and holds every text: a rerun rescores only what changed.
     """
     from harness.judges.reward_model import RewardModel, RewardModelError, reward_model_identity
     from trainers.rm_scoring import release_memory, score_with_progress
 
     identity = reward_model_identity(checkpoint).metadata()
+    hit = cached.get(json.dumps(identity, sort_keys=True)) if cached else None
     # prepare-rm copies the run's report beside the weights; a training run leaves it beside the model folder
     report = _read_json(checkpoint / "rm_report.json") or _read_json(checkpoint.parent / "rm_report.json") or {}
     texts = rows.texts()
-    if cached is not None and cached.identity == identity and all(text in cached.scores for text in texts):
-        return Contender(name, cached.scores, cached.cut, str(checkpoint), report.get("training"), identity)
+    if hit is not None and all(text in hit.scores for text in texts):
+        return Contender(name, hit.scores, hit.cut, str(checkpoint), report.get("training"), identity)
     model = RewardModel.load(checkpoint)
     if model.threshold is None:
         raise RewardModelError(f"{checkpoint}: no stored threshold; the comparison judges at the stored cut")
@@ -158,7 +159,7 @@ def reward_model_contender(
 
 
 def cached_contenders(out: Path) -> dict[str, Contender]:
-    """The contenders of an earlier run in ``out`` (scores and identity), to skip rescoring an unchanged model."""
+    """The contenders of an earlier run in ``out`` by identity (JSON of it), to skip rescoring an unchanged model."""
     report = _read_json(out / "report.json") or {}
     found = {}
     for entry in report.get("contenders", []):
@@ -170,7 +171,8 @@ def cached_contenders(out: Path) -> dict[str, Contender]:
             record = json.loads(line)
             if record["score"] is not None:
                 scores[(record["query"], record["response"])] = record["score"]
-        found[entry["name"]] = Contender(entry["name"], scores, entry["cut"], identity=entry["identity"])
+        key = json.dumps(entry["identity"], sort_keys=True)
+        found[key] = Contender(entry["name"], scores, entry["cut"], identity=entry["identity"])
     return found
 
 
@@ -310,9 +312,7 @@ def compare_reward_models(
     )
     rule = length_contender(rows)
     cache = cached_contenders(out)
-    contenders = [
-        reward_model_contender(name, path, rows, batch_size, progress, cache.get(name)) for name, path in checkpoints
-    ]
+    contenders = [reward_model_contender(name, path, rows, batch_size, progress, cache) for name, path in checkpoints]
     contenders.append(rule)
     (out / "scores").mkdir(parents=True, exist_ok=True)
     for contender in contenders:
