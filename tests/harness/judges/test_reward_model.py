@@ -193,6 +193,7 @@ def test_threshold_file_round_trip(checkpoint: Path) -> None:
         "fit_on": {"side": "dev", "seed": "s"},
         "dev_accuracy": 0.875,
         "n": 8,
+        "length_model": None,
     }
     assert read_threshold(checkpoint) == stored
     assert RewardModel.load(checkpoint).threshold == -0.25
@@ -201,7 +202,18 @@ def test_threshold_file_round_trip(checkpoint: Path) -> None:
         save_threshold(checkpoint, StoredThreshold(threshold=math.inf))
 
 
-@pytest.mark.parametrize("content", ["not json", "[1]", '{"threshold": "0.5"}', '{"fit_on": {}}', '{"threshold": NaN}'])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "not json",
+        "[1]",
+        '{"threshold": "0.5"}',
+        '{"fit_on": {}}',
+        '{"threshold": NaN}',
+        '{"threshold": 1, "length_model": {"slope": 1}}',
+        '{"threshold": 1, "length_model": {"slope": "x", "intercept": 0}}',
+    ],
+)
 def test_malformed_threshold_file(checkpoint: Path, content: str) -> None:
     (checkpoint / THRESHOLD_FILENAME).write_text(content)
     with pytest.raises(RewardModelError, match=THRESHOLD_FILENAME):
