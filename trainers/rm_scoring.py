@@ -57,10 +57,15 @@ def score_with_progress(
     with tqdm(total=len(pairs), desc=desc, unit="pair", file=sys.stderr, disable=not progress, leave=True) as bar:
         for start in range(0, len(order), chunk):
             rows = order[start : start + chunk]
-            for i, value in zip(rows, model.rewards([pairs[i] for i in rows], batch_size, raw=raw), strict=True):
+            for i, value in zip(rows, _rewards(model, [pairs[i] for i in rows], batch_size, raw), strict=True):
                 rewards[i] = value
             bar.update(len(rows))
     return rewards
+
+
+def _rewards(model: Any, pairs: list[tuple[str, str]], batch_size: int, raw: bool) -> list[float]:
+    """``model.rewards``; ``raw`` is passed only when asked (anything with ``rewards(pairs, batch_size)`` serves)."""
+    return model.rewards(pairs, batch_size, raw=True) if raw else model.rewards(pairs, batch_size)
 
 
 def release_memory() -> None:
