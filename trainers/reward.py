@@ -205,12 +205,13 @@ def peak_rss_gb() -> float:
 def seen_report(train_pairs: list[PreferencePair], extra: list[PreferencePair]) -> dict[str, Any]:
     """What the model sees: pairs in all, distinct paper pairs, augmented pairs, and the chosen-not-longer share."""
     every = [*train_pairs, *extra]
+    not_longer = sum(chosen_not_longer(p) for p in every)
     return {
         "pairs": len(every),
         "distinct_training_pairs": len(set(train_pairs)),
         "augmented": len(extra),
-        "chosen_not_longer": sum(chosen_not_longer(p) for p in every),
-        "chosen_not_longer_share": sum(chosen_not_longer(p) for p in every) / len(every) if every else 0.0,
+        "chosen_not_longer": not_longer,
+        "chosen_not_longer_share": not_longer / len(every) if every else 0.0,
     }
 
 

@@ -202,6 +202,7 @@ def _cached_probe_judge(contender: Contender) -> ProbeJudge:
 
 def probe_figures(contender: Contender, cases: Sequence[ProbeCase]) -> dict[str, Any]:
     """Each probe family's rate (Wilson interval) and count, padding flips by direction, for one contender."""
+    from harness.probes.metrics import pad_direction_flags
     from harness.stats import wilson_interval
 
     judge = _cached_probe_judge(contender)
@@ -220,8 +221,7 @@ def probe_figures(contender: Contender, cases: Sequence[ProbeCase]) -> dict[str,
         pairs = [(c, o) for c, o in zip(cases, outcomes, strict=True) if c.probe == name]
         figures[PROBES[name].metric] = rate([bool(o.failed) for _, o in pairs if o.failed is not None])
         if name == "length_pad":
-            for start, stem in (("good", "length_pad_good_to_bad"), ("bad", "length_pad_bad_to_good")):
-                flags = [bool(o.failed) for _, o in pairs if o.failed is not None and o.verdicts["original"] == start]
+            for stem, flags in pad_direction_flags([o.to_metadata() for _, o in pairs]).items():
                 figures[stem] = rate(flags)
     return figures
 

@@ -27,15 +27,22 @@ def _rate(prefix: str, flags: list[bool]) -> dict[str, float]:
     return with_interval(prefix, rate, low, high)
 
 
-def _pad_directions(metas: list[dict]) -> dict[str, float]:
-    """Padding flips by the clean verdict they start from (cases with both verdicts readable)."""
-    values: dict[str, float] = {}
-    for start, stem in (("good", "length_pad_good_to_bad"), ("bad", "length_pad_bad_to_good")):
-        flags = [
+def pad_direction_flags(metas: list[dict]) -> dict[str, list[bool]]:
+    """Padding flips by the clean verdict they start from (cases with both verdicts readable), from outcome
+    metadata (:meth:`ProbeOutcome.to_metadata`): ``length_pad_good_to_bad`` and ``length_pad_bad_to_good``."""
+    return {
+        stem: [
             bool(m["failed"])
             for m in metas
             if m.get("failed") is not None and (m.get("verdicts") or {}).get("original") == start
         ]
+        for start, stem in (("good", "length_pad_good_to_bad"), ("bad", "length_pad_bad_to_good"))
+    }
+
+
+def _pad_directions(metas: list[dict]) -> dict[str, float]:
+    values: dict[str, float] = {}
+    for stem, flags in pad_direction_flags(metas).items():
         values |= _rate(f"{stem}_rate", flags)
         values[f"{stem}_n"] = len(flags)
     return values

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import statistics
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -63,11 +64,8 @@ def fit_length_model(rewards: list[float], responses: list[str]) -> dict[str, fl
     x = [log_length(r) for r in responses]
     if len(x) < 2 or len(set(x)) < 2:
         raise ValueError("a length head needs rows of at least two different lengths")
-    mean_x, mean_y = sum(x) / len(x), sum(rewards) / len(rewards)
-    slope = sum((a - mean_x) * (b - mean_y) for a, b in zip(x, rewards, strict=True)) / sum(
-        (a - mean_x) ** 2 for a in x
-    )
-    return {"intercept": mean_y - slope * mean_x, "slope": slope}
+    slope, intercept = statistics.linear_regression(x, rewards)
+    return {"intercept": intercept, "slope": slope}
 
 
 def threshold_path(checkpoint: str | Path) -> Path:
