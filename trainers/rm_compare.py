@@ -79,12 +79,13 @@ def comparison_rows(data_dir: Path, *, pair_sample: int, probe_n: int, probe_see
     from trainers.data import read_preference_pairs
 
     files = DataFiles(data_dir)
-    split = split_eval_set(load_eval_set(files.eval_set))
+    eval_rows = load_eval_set(files.eval_set)
+    split = split_eval_set(eval_rows)
     pairs, _ = read_preference_pairs(files.rm_test)
     pairs = [p for p in pairs if p.chosen.strip() and p.rejected.strip() and p.chosen.strip() != p.rejected.strip()]
     sample = random.Random(PAIR_SAMPLE_SEED).sample(pairs, min(pair_sample, len(pairs)))
     controlled = [p for p in pairs if ScoredPair.from_pair(p, 0.0, 0.0).length_controlled(SIMILAR_LENGTH_RATIO)]
-    pool = ProbePool.from_rows(load_eval_set(files.eval_set))
+    pool = ProbePool.from_rows(eval_rows)
     cases = build_probe_cases(pool, PROBE_SET, probe_n, ProbeSettings(seed=probe_seed))
     return ComparisonRows(
         tuple(split.test), tuple(sample), tuple(controlled), tuple(cases), fit_length_threshold(split.dev)
