@@ -212,7 +212,7 @@ def rm_command(
 
 
 @train.command("compare-rm")
-@click.argument("contenders", nargs=-1, required=True, metavar="NAME=CHECKPOINT...")
+@click.argument("contenders", nargs=-1, required=True, metavar="NAME[=CHECKPOINT]...")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="The report folder.")
 @click.option(
     "--data-dir",
@@ -230,7 +230,9 @@ def compare_rm_command(
     """Score reward models (at their stored cuts) and the length rule on the same rows; write one comparison.
 
     NAME=CHECKPOINT names each trained reward model; the first is the reference of the within-strata differences.
-    Writes OUT/report.json, OUT/comparison.md and OUT/scores/<name>.jsonl.
+    A bare NAME keeps that contender of the earlier comparison in OUT (its scores; its weights need not be here),
+    so a new recipe joins a table without retraining the others. Writes OUT/report.json, OUT/comparison.md and
+    OUT/scores/<name>.jsonl.
     """
     from harness.data import resolve_data_dir
     from harness.judges.reward_model import RewardModelError, checkpoint_dir
@@ -239,10 +241,10 @@ def compare_rm_command(
     pairs = []
     for item in contenders:
         name, sep, path = item.partition("=")
-        if not sep or not name.strip() or not path.strip():
-            raise click.BadParameter(f"expected NAME=CHECKPOINT, got {item!r}", param_hint="CONTENDERS")
+        if not name.strip() or (sep and not path.strip()):
+            raise click.BadParameter(f"expected NAME=CHECKPOINT or NAME, got {item!r}", param_hint="CONTENDERS")
         try:
-            pairs.append((name.strip(), checkpoint_dir(path)))
+            pairs.append((name.strip(), checkpoint_dir(path) if sep else None))
         except RewardModelError as err:
             raise click.BadParameter(str(err), param_hint="CONTENDERS") from None
     if len({name for name, _ in pairs}) != len(pairs):

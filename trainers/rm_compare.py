@@ -128,14 +128,14 @@ def reward_model_contender(
 ) -> Contender:
     """Score every text with a reward model at its stored cut (the judge's score: less its length head if any).
 
-    ``cached`` (an earlier run's contenders by identity, :func:`cached_contenders`) is reused when one has this
-    checkpoint's identity (weights and threshold file) and holds every text: a rerun rescores only what changed.
+    An earlier run's contender (``cached``, :func:`cached_contenders`) is reused when it has this checkpoint's
+    identity (weights and threshold file) and holds every text: a rerun rescores only what changed.
     """
     from harness.judges.reward_model import RewardModel, RewardModelError, reward_model_identity
     from trainers.rm_scoring import release_memory, score_with_progress
 
     identity = reward_model_identity(checkpoint).metadata()
-    hit = cached.get(json.dumps(identity, sort_keys=True)) if cached else None
+    hit = next((c for c in (cached or {}).values() if c.identity == identity), None)
     # prepare-rm copies the run's report beside the weights; a training run leaves it beside the model folder
     report = _read_json(checkpoint / "rm_report.json") or _read_json(checkpoint.parent / "rm_report.json") or {}
     texts = rows.texts()
@@ -160,7 +160,11 @@ def reward_model_contender(
 
 
 def cached_contenders(out: Path) -> dict[str, Contender]:
-    """The contenders of an earlier run in ``out`` by identity (JSON of it), to skip rescoring an unchanged model."""
+    """The contenders of an earlier run in ``out`` by name (those with an identity and a scores file).
+
+    A rerun matches them by identity to skip rescoring an unchanged model, or by name to keep a contender whose
+    weights are not at hand (its scores, cut, checkpoint path and training record are what the earlier run wrote).
+    """
     report = _read_json(out / "report.json") or {}
     found = {}
     for entry in report.get("contenders", []):
@@ -172,9 +176,32 @@ def cached_contenders(out: Path) -> dict[str, Contender]:
             record = json.loads(line)
             if record["score"] is not None:
                 scores[(record["query"], record["response"])] = record["score"]
-        key = json.dumps(entry["identity"], sort_keys=True)
-        found[key] = Contender(entry["name"], scores, entry["cut"], identity=entry["identity"])
+        contender = Contender(
+            entry["name"], scores, entry["cut"], entry.get("checkpoint"), entry.get("training"), entry["identity"]
+        )
+        found[entry["name"]] = contender
     return found
+
+
+def earlier_contender(name: str, rows: ComparisonRows, cached: dict[str, Contender], out: Path) -> Contender:
+    """The contender named ``name`` in the earlier run in ``out``, which must hold a score for every text.
+
+    Raises:
+        RewardModelError: ``out`` has no such contender, or it was scored on other rows.
+    """
+    from harness.judges.reward_model import RewardModelError
+
+    hit = cached.get(name)
+    if hit is None:
+        known = sorted(cached) or "none"
+        raise RewardModelError(f"{out / 'report.json'}: no contender {name!r} to keep (it has {known})")
+    missing = sum(text not in hit.scores for text in rows.texts() if text[1].strip())
+    if missing:
+        raise RewardModelError(
+            f"{out / 'scores' / _file_name(name)}.jsonl: {missing} of these rows have no score; "
+            f"name its checkpoint ({name}=CHECKPOINT) to rescore it"
+        )
+    return hit
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -277,7 +304,7 @@ def _subset(figures: Any) -> dict[str, Any]:
 
 
 def compare_reward_models(
-    checkpoints: Sequence[tuple[str, Path]],
+    checkpoints: Sequence[tuple[str, Path | None]],
     data_dir: Path,
     out: Path,
     *,
@@ -290,7 +317,8 @@ def compare_reward_models(
     """Score every checkpoint and the length rule on the same rows; write scores, ``report.json`` and ``comparison.md``.
 
     Args:
-        checkpoints: (name, checkpoint folder) per reward model, the reference (today's judge) first.
+        checkpoints: (name, checkpoint folder) per reward model, the reference (today's judge) first. A folder of
+            None keeps the contender of that name from the earlier run in ``out``, whose weights need not be here.
         data_dir: The paper's data folder.
         out: The report folder (created; a rerun overwrites it, reusing the scores of unchanged models).
         pair_sample: RM test pairs in the random sample of the overall pair accuracy.
@@ -313,7 +341,12 @@ def compare_reward_models(
     )
     rule = length_contender(rows)
     cache = cached_contenders(out)
-    contenders = [reward_model_contender(name, path, rows, batch_size, progress, cache) for name, path in checkpoints]
+    # kept contenders are checked before any model is scored, so a wrong name costs nothing
+    kept = {name: earlier_contender(name, rows, cache, out) for name, path in checkpoints if path is None}
+    contenders = [
+        kept[name] if path is None else reward_model_contender(name, path, rows, batch_size, progress, cache)
+        for name, path in checkpoints
+    ]
     contenders.append(rule)
     (out / "scores").mkdir(parents=True, exist_ok=True)
     for contender in contenders:

@@ -60,12 +60,30 @@ def test_compare_writes_one_table_and_per_item_scores(
     assert again.exit_code == 0, again.output
     assert json.loads((out / "report.json").read_text(encoding="utf-8"))["contenders"] == report["contenders"]
 
+    # a bare name keeps an earlier contender whose weights are gone; a new one joins the same table
+    shutil.rmtree(plain)
+    kept = ["train", "compare-rm", "plain", f"again={headed}", "--out", str(out), "--probe-n", "4"]
+    joined = CliRunner().invoke(cli, [*kept, "--pair-sample", "3", "--data-dir", str(mini_data_dir)])
+    assert joined.exit_code == 0, joined.output
+    contenders = json.loads((out / "report.json").read_text(encoding="utf-8"))["contenders"]
+    assert [c["name"] for c in contenders] == ["plain", "again", "length rule"]
+    assert contenders[0]["test"] == report["contenders"][0]["test"]
+    assert contenders[0]["checkpoint"] == str(plain)
+    assert contenders[1]["probes"] == report["contenders"][1]["probes"]
+
+    # a bare name the earlier run does not have fails in one line, naming the report
+    missing = CliRunner().invoke(
+        cli, ["train", "compare-rm", "nobody", "--out", str(out), "--data-dir", str(mini_data_dir)]
+    )
+    assert missing.exit_code == 1 and "no contender 'nobody' to keep" in missing.output
+    assert "report.json" in missing.output
+
 
 def test_a_bad_contender_fails_in_one_line(tmp_path: Path, mini_data_dir: Path) -> None:
     from greetbench.cli import cli
 
     for args, needle in (
-        (["nobody"], "expected NAME=CHECKPOINT"),
+        (["nobody="], "expected NAME=CHECKPOINT or NAME"),
         ([f"x={tmp_path}"], "not a model checkpoint folder"),
     ):
         result = CliRunner().invoke(cli, ["train", "compare-rm", *args, "--out", str(tmp_path / "o")])
