@@ -17,7 +17,8 @@ The run (:func:`train_grpo`):
 1. the prompts: the GRPO train split (``请只生成一条祝福语：...``), a seeded subset if asked, with the bare request as
    a ``query`` column every reward receives; counts in ``data_report.json``;
 2. rollouts: vLLM where asked and importable, else HF generate (:mod:`trainers.rollouts`);
-3. GRPOTrainer with the rewards and their weights (``reward_weights``), LoRA from ``ModelConfig``, the watch
+3. GRPOTrainer (:mod:`trainers.grpo_trainer`: a completion with an unscored term gets no signal from the mix)
+   with the rewards and their weights (``reward_weights``), LoRA from ``ModelConfig``, the watch
    callback (:mod:`trainers.watch`); TRL logs each reward term (``rewards/<name>/mean``), completion lengths (mean,
    max), the share of clipped completions and KL; the rewards add their own counts (unscored, timed out);
 4. the merged policy in ``<output_dir>/model``, ``metrics.jsonl`` (every logged step, with where each step's time
@@ -398,12 +399,13 @@ def _trainer(
     run: GrpoRun, model_path: str, tokenizer: Any, rows: list[dict], rewards: list[Any], watch: Any | None
 ) -> Any:
     from datasets import Dataset
-    from trl import GRPOTrainer, get_peft_config
+    from trl import get_peft_config
 
+    from trainers.grpo_trainer import GreetbenchGRPOTrainer
     from trainers.reward import release_memory_callback
 
     callbacks = [cb for cb in (watch, release_memory_callback() if run.grpo.use_cpu else None) if cb is not None]
-    return GRPOTrainer(
+    return GreetbenchGRPOTrainer(
         model=model_path,
         reward_funcs=rewards,
         args=run.grpo,

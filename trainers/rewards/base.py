@@ -2,8 +2,9 @@
 
 A reward is a callable ``f(prompts, completions, completion_ids=None, **columns) -> list[float | None]`` (TRL's
 reward signature; ``async`` for rewards that call a model) with a ``__name__`` TRL logs it under
-(``rewards/<name>/mean``). None means "no reward for this completion": TRL leaves it out of that reward's mean, and
-drops the completion only when every reward gives None.
+(``rewards/<name>/mean``). None means "no reward for this completion": greetbench's trainer
+(:mod:`trainers.grpo_trainer`) then gives the completion no reward from the whole mix (plain TRL would count the
+term as 0 unless every term were None).
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ runs it on its background event loop beside other async rewards, and it fans a b
 out.
 
 The reward is the judge's P(good) where the provider gives logprobs (a dense signal), else its verdict (1 good,
-0 bad). A completion whose verdict cannot be read, or whose calls all time out or fail, gets None (TRL leaves it
-out of this reward), never 0: an unreadable judge must not teach the policy anything. Per batch the reward logs
+0 bad). A completion whose verdict cannot be read, or whose calls all time out or fail, gets None, never 0: an
+unreadable judge must not teach the policy anything. In a mix the whole completion then gets no reward
+(:mod:`trainers.grpo_trainer`). Per batch the reward logs
 ``judge/<name>/unscored``, ``.../timed_out``, ``.../failed`` (counts) and ``.../p_good_share``.
 """
 
