@@ -53,6 +53,7 @@ from trainers.config import (
     write_json,
 )
 from trainers.rewards import NamedSpec, build_reward, build_rewards, parse_reward_spec, parse_reward_specs
+from trainers.watch_triggers import WatchTriggers
 
 SUMMARY_FILENAME = "grpo_summary.json"
 """What a run did, in ``<output_dir>``."""
@@ -83,7 +84,10 @@ class GreetbenchGrpoArguments(ClosingEvalArguments):
         watch_judge: The watch's judge, a reward spec of kind ``judge`` or ``rm`` that is not a training reward;
             None watches with the length rule alone.
         watch_max_new_tokens: Generation limit of the watch; None: ``max_completion_length``.
-        watch_min_delta: Smallest change the watch counts as a rise or a fall.
+        watch_triggers: When a watch point counts as a hack, ``{length_drift: 0.3, clipped: 0.5, repetition: 0.1,
+            meta_text: 0.25, reward_without_quality: 0.02}`` (:class:`trainers.watch_triggers.WatchTriggers`; the
+            keys given replace those defaults, null turns one off).
+        watch_stop: End the run at the first trigger, with a checkpoint saved; off: triggers are logged only.
         leaderboard: A leaderboards folder to register the closing eval's log in (``greetbench leaderboard add``
             rules); None: do not register.
         leaderboard_benchmark: The leaderboard's name in that folder; None: the default (``greetings``).
@@ -93,10 +97,11 @@ class GreetbenchGrpoArguments(ClosingEvalArguments):
     max_train_prompts: int | None = None
     rewards: list[dict] = field(default_factory=list)
     watch_steps: int = 0
-    watch_prompts: int = 8
+    watch_prompts: int = 16
     watch_judge: dict | None = None
     watch_max_new_tokens: int | None = None
-    watch_min_delta: float = 0.02
+    watch_triggers: dict = field(default_factory=dict)
+    watch_stop: bool = False
     leaderboard: str | None = None
     leaderboard_benchmark: str | None = None
 
@@ -120,6 +125,7 @@ class GrpoRun(RunFolders):
         model: TRL's ``ModelConfig``.
         rewards: The parsed reward specs (names resolved).
         watch: The parsed watch-judge spec, or None.
+        triggers: The parsed ``watch_triggers``.
     """
 
     source: str
@@ -128,6 +134,7 @@ class GrpoRun(RunFolders):
     model: Any
     rewards: list[NamedSpec]
     watch: NamedSpec | None
+    triggers: WatchTriggers
 
     @property
     def output_path(self) -> Path:
@@ -186,7 +193,10 @@ def check_grpo_config(source: str, args: GreetbenchGrpoArguments, grpo: Any, mod
                 f"{source}: key 'watch_judge': it is the training reward {same[0]!r}; watch with another judge "
                 "(train on the RM and watch with the principle judge, or the reverse)"
             )
-    return GrpoRun(source, args, grpo, model, rewards, watch)
+    from trainers.trl_parser import parse_mapping
+
+    (triggers,) = parse_mapping((WatchTriggers,), dict(args.watch_triggers), f"{source}: watch_triggers")
+    return GrpoRun(source, args, grpo, model, rewards, watch, triggers)
 
 
 def check_checkpoints(run: GrpoRun) -> None:
@@ -266,7 +276,8 @@ def train_grpo(run: GrpoRun, log: Callable[[str], None] | None = None) -> Path:
             run.args.watch_max_new_tokens or run.grpo.max_completion_length,
             output / WATCH_FILENAME,
             log,
-            run.args.watch_min_delta,
+            run.triggers,
+            run.args.watch_stop,
         )
     trainer = _trainer(run, model_path, tokenizer, rows, reward_funcs, watch)
     if watch is not None:
@@ -332,7 +343,14 @@ def train_grpo(run: GrpoRun, log: Callable[[str], None] | None = None) -> Path:
             "rewards": [{**asdict(n.spec), "name": n.name, "kind": n.kind} for n in run.rewards],
             "reward_outcomes": reward_totals,
             "watch_judge": None if run.watch is None else {**asdict(run.watch.spec), "kind": run.watch.kind},
+            "watch_triggers": asdict(run.triggers),
             "watch_points": [asdict(p) for p in watch.points] if watch is not None else [],
+            "watch_stopped": None
+            if watch is None or watch.stopped is None
+            else {
+                "step": watch.stopped.step,
+                "triggers": watch.stopped.triggers,
+            },
             "data": report.to_dict(),
             "resumed_from": str(resume) if resume else None,
             "global_step": len(history) and max(entry.get("step", 0) for entry in history),

@@ -2,9 +2,10 @@
 
 TRL (1.x) weighs the terms and sums them with ``nansum``, so a None from one term of a mix counts as a reward of 0
 for that term, and the completion is trained on a total that nobody measured. Only a completion for which every
-term is None is left out of its group's baseline and gets advantage 0. Here a row with any None becomes a row of
-None before TRL sums it, so TRL's own unscorable path takes it: out of the baseline, advantage 0, out of the
-logged reward means. The share of such rows is logged as ``rewards/unscored_share``.
+term is None is left out of its group's baseline and gets advantage 0. Here a row with a None in any term of
+non-zero weight becomes a row of None before TRL sums it, so TRL's own unscorable path takes it: out of the
+baseline, advantage 0, out of the logged reward means. The share of such rows is logged as
+``rewards/unscored_share``.
 """
 
 from __future__ import annotations
@@ -18,17 +19,22 @@ UNSCORED_SHARE = "rewards/unscored_share"
 """Logged each step: the share of completions with at least one unscored term (no training signal)."""
 
 
-def drop_partly_unscored(rewards_per_func: torch.Tensor) -> torch.Tensor:
-    """Rows (completions) with a NaN in any column (reward term) become all NaN; the others are unchanged.
+def drop_partly_unscored(rewards_per_func: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+    """Rows (completions) with a NaN in any weighted column (reward term) become all NaN; the others are unchanged.
 
     Args:
         rewards_per_func: TRL's ``(completions, reward terms)`` matrix, NaN where a term returned None.
+        weights: The terms' weights; a term of weight 0 adds nothing to the sum, so its None drops nothing (it is
+            only logged). None: every term counts.
 
     Returns:
         A new matrix; one column (a lone reward) comes back as it was.
     """
     rewards = rewards_per_func.clone()
-    rewards[torch.isnan(rewards).any(dim=1)] = torch.nan
+    missing = torch.isnan(rewards)
+    if weights is not None:
+        missing = missing & (weights.to(rewards.device) != 0).unsqueeze(0)
+    rewards[missing.any(dim=1)] = torch.nan
     return rewards
 
 
@@ -36,7 +42,7 @@ class GreetbenchGRPOTrainer(GRPOTrainer):
     """``trl.GRPOTrainer`` whose reward mix gives a completion no signal when any of its terms is unscored."""
 
     def _calculate_rewards(self, *args: Any, **kwargs: Any) -> torch.Tensor:
-        rewards = drop_partly_unscored(super()._calculate_rewards(*args, **kwargs))
+        rewards = drop_partly_unscored(super()._calculate_rewards(*args, **kwargs), self.reward_weights)
         mode = "train" if self.model.training else "eval"
         self._metrics[mode][UNSCORED_SHARE].append(torch.isnan(rewards).all(dim=1).float().mean().item())
         return rewards

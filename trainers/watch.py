@@ -1,17 +1,19 @@
 """The reward-hacking watch: every N steps the policy answers a fixed held-out prompt set, scored by a judge other
-than the training reward and always by the length rule.
+than the training reward, by the length rule and by the triggers of :mod:`trainers.watch_triggers`.
 
 A policy can raise its training reward by exploiting the reward (a reward model's length bias, a judge that says
-good to everything) rather than by writing better greetings. The watch makes that visible: at the start and every
-``watch_steps`` steps it generates greedily for the same prompts (the first ``watch_prompts`` rows of the GRPO
-test split, never trained on), scores them with the watch judge (``watch_judge``: a reward spec of kind ``judge``
-or ``rm``, built like a training reward) and with the length rule (share of greetings of at least 39 characters,
-and mean characters), and
+good to everything) rather than by writing better greetings. The watch makes that visible and can stop it: at the
+start and every ``watch_steps`` steps it generates greedily for the same prompts (the first ``watch_prompts`` rows
+of the GRPO test split, never trained on), scores them with the watch judge (``watch_judge``: a reward spec of kind
+``judge`` or ``rm``, built like a training reward) and measures them (length-rule share and mean characters, the
+share cut off at the token limit, the repeated-3-gram rate, the share with meta text), and
 
-- appends a point to ``<output_dir>/watch.jsonl`` (step, mean training reward since the last point, watch mean,
-  unscored count, length-rule rate, mean characters, seconds, warning);
-- logs ``watch/judge``, ``watch/length_rule`` and ``watch/chars`` into the trainer's own log (next logging step);
-- warns when the training reward rose while the watch fell (both by more than ``min_delta``) since the last point.
+- appends a point to ``<output_dir>/watch.jsonl`` (step, mean training reward since the last point, the watch
+  judge's mean and its length-controlled mean, unscored count, the measures, each greeting's length and score,
+  seconds, the triggers fired with their figures); a resumed run reads the earlier points back;
+- logs ``watch/judge``, ``watch/judge_lc``, ``watch/length_rule``, ``watch/chars``, ``watch/clipped``,
+  ``watch/repetition`` and ``watch/meta_text`` into the trainer's own log (next logging step);
+- prints each trigger fired, and with ``watch_stop`` ends the run at the first one, saving a checkpoint.
 
 Generation is greedy, so two points differ only because the policy changed.
 """
@@ -22,15 +24,17 @@ import json
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.creativity import char_length
+from harness.creativity import char_length, repeated_ngram_rate
 from harness.data import GreetingRequest
 from harness.data.checks import LENGTH_THRESHOLD
 from trainers.rewards.base import finite_mean, is_async_reward
+from trainers.rewards.format import FORMAT_CHECKS
 from trainers.rewards.loop import run_on_background_loop
+from trainers.watch_triggers import WatchTriggers, fired_triggers
 
 WATCH_FILENAME = "watch.jsonl"
 """The watch's points, one JSON object a line, inside the output folder."""
@@ -52,7 +56,13 @@ class WatchPoint:
         length_rule: Share of greetings with at least ``LENGTH_THRESHOLD`` characters.
         chars: Mean greeting length in characters.
         seconds: Time the point took (generation and scoring).
-        warning: Set when the training reward rose while the watch fell since the previous point.
+        clipped: Share of greetings cut off at the token limit (no end-of-turn token).
+        repetition: Mean repeated-3-gram rate of the greetings.
+        meta_text: Share of greetings with meta text (the format reward's ``no_meta_text`` check fails).
+        watch_lc: The watch judge's mean read at the pooled median length of every point so far (as of this
+            point; None without a scored greeting).
+        scored: (characters, watch score) of each scored greeting: what the length control is fitted on.
+        triggers: The triggers fired at this point, each with its figures (:func:`fired_triggers`).
         samples: The first few (query, greeting) pairs, to read what the policy writes.
     """
 
@@ -63,29 +73,48 @@ class WatchPoint:
     length_rule: float
     chars: float
     seconds: float
-    warning: str | None = None
+    clipped: float = 0.0
+    repetition: float = 0.0
+    meta_text: float = 0.0
+    watch_lc: float | None = None
+    scored: list[tuple[int, float]] = field(default_factory=list)
+    triggers: list[dict[str, Any]] = field(default_factory=list)
     samples: list[dict[str, str]] | None = None
 
 
-def hacking_warning(previous: WatchPoint | None, current: WatchPoint, min_delta: float) -> str | None:
-    """The warning for ``current`` against ``previous``: training reward up and watch down, each by > min_delta.
+def read_points(path: Path) -> list[WatchPoint]:
+    """The points of an earlier (resumed) run's ``watch.jsonl``; none when the file is absent."""
+    if not path.is_file():
+        return []
+    points = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        record["scored"] = [tuple(pair) for pair in record.get("scored", [])]
+        points.append(WatchPoint(**record))
+    return points
 
-    Edge cases: no previous point, or a missing training reward or watch value on either side, gives None.
+
+def measure_greetings(texts: Sequence[str], clipped: Sequence[bool]) -> dict[str, float]:
+    """The watch's measures of one set of greetings: length rule, mean characters and the trigger figures."""
+    count = max(len(texts), 1)
+    return {
+        "length_rule": sum(char_length(t) >= LENGTH_THRESHOLD for t in texts) / count,
+        "chars": sum(map(char_length, texts)) / count,
+        "clipped": sum(clipped) / count,
+        "repetition": sum(repeated_ngram_rate(t) for t in texts) / count,
+        "meta_text": sum(bool(t.strip()) and not FORMAT_CHECKS["no_meta_text"](t.strip()) for t in texts) / count,
+    }
+
+
+def generate_greetings(
+    model: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int
+) -> tuple[list[str], list[bool]]:
+    """Greedy completions of user prompts through the chat template (left-padded batch; model mode restored).
+
+    Returns:
+        The greetings, and for each whether it was cut off at ``max_new_tokens`` (no end-of-turn or padding token
+        among its new tokens).
     """
-    if previous is None or None in (previous.train_reward, current.train_reward, previous.watch, current.watch):
-        return None
-    train_delta = current.train_reward - previous.train_reward  # type: ignore[operator]
-    watch_delta = current.watch - previous.watch  # type: ignore[operator]
-    if train_delta > min_delta and watch_delta < -min_delta:
-        return (
-            f"possible reward hacking: training reward rose {train_delta:+.3f} while the watch fell "
-            f"{watch_delta:+.3f} between steps {previous.step} and {current.step}"
-        )
-    return None
-
-
-def generate_greetings(model: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int) -> list[str]:
-    """Greedy completions of user prompts through the chat template (left-padded batch; model mode restored)."""
     import torch
 
     messages = [[{"role": "user", "content": prompt}] for prompt in prompts]
@@ -112,7 +141,10 @@ def generate_greetings(model: Any, tokenizer: Any, prompts: Sequence[str], max_n
     finally:
         model.train(was_training)
     new_tokens = output[:, batch["input_ids"].shape[1] :]
-    return tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+    eos = model.generation_config.eos_token_id
+    stops = {*(eos if isinstance(eos, list) else [eos]), tokenizer.eos_token_id, tokenizer.pad_token_id} - {None}
+    clipped = [not any(int(t) in stops for t in row) for row in new_tokens]
+    return tokenizer.batch_decode(new_tokens, skip_special_tokens=True), clipped
 
 
 def call_reward(reward: Callable[..., Any], loop: Any | None = None, **kwargs: Any) -> list[float | None]:
@@ -130,45 +162,58 @@ def make_watch_callback(
     max_new_tokens: int,
     path: Path,
     log: Callable[[str], None],
-    min_delta: float = 0.02,
+    triggers: WatchTriggers | None = None,
+    stop: bool = False,
     samples_kept: int = 3,
 ) -> Any:
     """The watch as a ``transformers.TrainerCallback`` (see the module docstring).
 
     Args:
         requests: The fixed held-out prompts.
-        judge: The watch judge (a reward callable), or None for the length rule alone.
+        judge: The watch judge (a reward callable), or None for the length rule and the measures alone.
         every: Steps between points (a point is also taken before the first step).
         max_new_tokens: Generation limit per greeting.
-        path: The jsonl file (appended to, so a resumed run continues it).
-        log: Progress printer (warnings go here too).
-        min_delta: Smallest change counted as a rise or a fall.
+        path: The jsonl file (appended to; a resumed run reads its points back and continues it).
+        log: Progress printer (triggers go here too).
+        triggers: When a point counts as a hack; default :class:`WatchTriggers`'s.
+        stop: End the run (with a checkpoint) at the first point that fires a trigger.
         samples_kept: (query, greeting) pairs kept per point.
 
     Returns:
         The callback; set its ``trainer`` attribute after building the trainer (for its event loop and metrics).
+        Its ``points`` are every point so far and ``stopped`` the point that ended the run (None if none did).
     """
     from transformers import TrainerCallback
+
+    limits = triggers or WatchTriggers()
+    from harness.stats import length_controlled_means
 
     class RewardWatch(TrainerCallback):
         def __init__(self) -> None:
             self.trainer: Any = None
-            self.points: list[WatchPoint] = []
+            self.points: list[WatchPoint] = read_points(path)
+            self.stopped: WatchPoint | None = None
 
         def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            if state.global_step == 0:
+            if state.global_step == 0 and not self.points:
                 self.measure(state, kwargs.get("model"), kwargs.get("processing_class"))
 
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            if every and state.global_step % every == 0:
-                self.measure(state, kwargs.get("model"), kwargs.get("processing_class"))
+            if not (every and state.global_step % every == 0):
+                return
+            point = self.measure(state, kwargs.get("model"), kwargs.get("processing_class"))
+            if stop and point is not None and point.triggers and self.stopped is None:
+                self.stopped = point
+                control.should_training_stop = True
+                control.should_save = True
+                log(f"watch_stop: ending the run at step {point.step}, with a checkpoint")
 
         def measure(self, state: Any, model: Any, tokenizer: Any) -> WatchPoint | None:
             if model is None or tokenizer is None:
                 return None
             started = time.monotonic()
             # Every process generates (a ZeRO-3 model generates only with all its shards); the first one scores.
-            texts = generate_greetings(model, tokenizer, [r.prompt for r in requests], max_new_tokens)
+            texts, clipped = generate_greetings(model, tokenizer, [r.prompt for r in requests], max_new_tokens)
             if not state.is_world_process_zero:
                 return None
             values: list[float | None] = []
@@ -180,7 +225,8 @@ def make_watch_callback(
                     completions=texts,
                     query=[r.query for r in requests],
                 )
-            scored = [v for v in values if v is not None and math.isfinite(v)]
+            judged = zip(texts, values, strict=False)  # no values without a watch judge
+            scored = [(char_length(t), float(v)) for t, v in judged if v is not None and math.isfinite(v)]
             previous = self.points[-1] if self.points else None
             since = previous.step if previous else -1
             train = [  # logged since the previous point, plus what this step computed and is yet to log
@@ -191,28 +237,34 @@ def make_watch_callback(
             point = WatchPoint(
                 step=state.global_step,
                 train_reward=finite_mean(train) if train else None,
-                watch=finite_mean(scored) if scored else None,
+                watch=finite_mean([v for _, v in scored]) if scored else None,
                 watch_unscored=len(values) - len(scored),
-                length_rule=sum(char_length(t) >= LENGTH_THRESHOLD for t in texts) / max(len(texts), 1),
-                chars=sum(map(char_length, texts)) / max(len(texts), 1),
-                seconds=round(time.monotonic() - started, 2),
+                seconds=0.0,
+                scored=scored,
                 samples=[{"query": r.query, "greeting": t} for r, t in zip(requests, texts, strict=True)][
                     :samples_kept
                 ],
+                **measure_greetings(texts, clipped),
             )
-            point.warning = hacking_warning(previous, point, min_delta)
             self.points.append(point)
+            # the length control is refitted on every point so far; the triggers read the newest fit
+            for each, value in zip(self.points, length_controlled_means([p.scored for p in self.points]), strict=True):
+                each.watch_lc = value
+            point.triggers = fired_triggers(self.points, limits)
+            point.seconds = round(time.monotonic() - started, 2)
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(asdict(point), ensure_ascii=False) + "\n")
             self._log_metrics(point)
             shown = "n/a" if point.watch is None else f"{point.watch:.3f}"
+            controlled = "" if point.watch_lc is None else f" (at equal length {point.watch_lc:.3f})"
             log(
-                f"watch step {point.step}: judge {shown} (unscored {point.watch_unscored}), length rule "
-                f"{point.length_rule:.2f}, {point.chars:.1f} chars ({point.seconds:.1f} s)"
+                f"watch step {point.step}: judge {shown}{controlled}, unscored {point.watch_unscored}; length rule "
+                f"{point.length_rule:.2f}, {point.chars:.1f} chars, clipped {point.clipped:.2f}, repetition "
+                f"{point.repetition:.3f}, meta text {point.meta_text:.2f} ({point.seconds:.1f} s)"
             )
-            if point.warning:
-                log(f"warning: {point.warning}")
+            for fired in point.triggers:
+                log(f"watch trigger {fired['trigger']}: {fired['message']}")
             return point
 
         def _pending_train_rewards(self) -> list[float]:
@@ -225,9 +277,11 @@ def make_watch_callback(
             metrics = getattr(self.trainer, "_metrics", None)
             if not isinstance(metrics, dict) or "train" not in metrics:
                 return
-            if point.watch is not None:
-                metrics["train"]["watch/judge"].append(point.watch)
-            metrics["train"]["watch/length_rule"].append(point.length_rule)
-            metrics["train"]["watch/chars"].append(point.chars)
+            figures = {"judge": point.watch, "judge_lc": point.watch_lc, "length_rule": point.length_rule}
+            figures |= {"chars": point.chars, "clipped": point.clipped, "repetition": point.repetition}
+            figures |= {"meta_text": point.meta_text}
+            for name, value in figures.items():
+                if value is not None:
+                    metrics["train"][f"watch/{name}"].append(value)
 
     return RewardWatch()

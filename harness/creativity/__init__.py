@@ -33,6 +33,7 @@ from harness.creativity.corpus import (
 )
 from harness.creativity.distinct import (
     distinct_n,
+    repeated_ngram_rate,
 )
 from harness.creativity.ngrams import (
     char_length,
@@ -69,6 +70,7 @@ __all__ = [
     "distinct_1",
     "distinct_2",
     "distinct_n",
+    "repeated_ngram_rate",
     "load_cliches",
     "mean_cliches",
     "mean_length",

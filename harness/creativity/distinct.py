@@ -1,4 +1,4 @@
-"""Corpus-level distinct-n over character n-grams."""
+"""Distinct-n over character n-grams, across a set (:func:`distinct_n`) and within a text (repetition)."""
 
 from __future__ import annotations
 
@@ -26,3 +26,20 @@ def distinct_n(texts: Iterable[str], n: int) -> float:
         total += len(grams)
         seen.update(grams)
     return len(seen) / total if total else math.nan
+
+
+def repeated_ngram_rate(text: str, n: int = 3) -> float:
+    """Share of a text's character n-gram occurrences that repeat an earlier one of the same text.
+
+    A greeting appended to itself scores about a half; a greeting with no repeated n-gram scores 0.
+
+    Args:
+        text: Any text.
+        n: The order, >= 1.
+
+    Returns:
+        A share in [0, 1); 0 for a text with no n-gram (shorter than ``n`` characters between boundaries).
+    """
+    _check_order(n)
+    grams = _ngrams(segments(text), n)
+    return (len(grams) - len(set(grams))) / len(grams) if grams else 0.0

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         LengthControl,
         LengthControlled,
         length_controlled,
+        length_controlled_means,
         length_controlled_rates,
     )
     from harness.stats.logistic import fit_logistic, fit_ridge_logistic_by_group
@@ -94,6 +95,7 @@ __all__ = [
     "fit_ridge_logistic_by_group",
     "fit_threshold",
     "length_controlled",
+    "length_controlled_means",
     "length_controlled_rates",
     "length_edges",
     "length_strata",

@@ -4,6 +4,8 @@ Two questions, one model family (:mod:`harness.stats.logistic`), length always a
 
 - :func:`length_controlled` (the judge report): does the verdict predict the human label beyond a smooth function
   of length? A likelihood-ratio test of label ~ log length [+ controls] + verdict against the model without it.
+- :func:`length_controlled_means` (the GRPO watch): the same reading for continuous scores (an RM's reward, a
+  judge's P(good)) by least squares: one mean per set of greetings, at one common length.
 - :func:`length_controlled_rates` (the leaderboard): each model's excellence rate read at one common length.
   A policy trained on a length-biased reward climbs a raw excellence rate by writing longer, and the paper's labels
   are ~90% predictable from length alone. After AlpacaEval's length control (which raised its Spearman with
@@ -279,3 +281,31 @@ def length_controlled_rates(
         low, high = np.percentile(draws[:, i], [2.5, 97.5]) if resamples else (rates[i], rates[i])
         result[key] = LengthControlled(float(rates[i]), float(low), float(high))
     return result
+
+
+def length_controlled_means(groups: Sequence[Sequence[tuple[int, float]]]) -> list[float | None]:
+    """Each group's mean score read at the pooled median length: ``score = a_group + b * log(1 + chars)``.
+
+    The linear form of :func:`length_controlled_rates` (one intercept per group, a shared slope, fitted by least
+    squares within groups), for scores that are not verdicts. The GRPO watch uses it to ask whether a policy's
+    held-out greetings score better at equal length, not only because they grew longer.
+
+    Edge cases: a group with no scored greeting gives None; when no group has two lengths the slope is 0 and each
+    value is the group's plain mean.
+
+    Args:
+        groups: Per group, its scored greetings as (length in characters, score); scores must be finite.
+
+    Returns:
+        One value per group, in order.
+    """
+    xs = [np.array([math.log1p(chars) for chars, _ in group]) for group in groups]
+    ys = [np.array([score for _, score in group], dtype=np.float64) for group in groups]
+    kept = [(x, y) for x, y in zip(xs, ys, strict=True) if len(x)]
+    if not kept:
+        return [None for _ in groups]
+    spread = sum(float(((x - x.mean()) ** 2).sum()) for x, _ in kept)
+    covariance = sum(float(((x - x.mean()) * (y - y.mean())).sum()) for x, y in kept)
+    slope = covariance / spread if spread > 0 else 0.0
+    median = float(np.median(np.concatenate([x for x, _ in kept])))
+    return [float(y.mean() - slope * (x.mean() - median)) if len(x) else None for x, y in zip(xs, ys, strict=True)]

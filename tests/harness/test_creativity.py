@@ -343,3 +343,14 @@ def test_scorer_over_epochs_counts_every_output(tmp_path: Path) -> None:
     assert result.metrics["distinct_1"].value == pytest.approx(distinct_n(texts, 1))
     assert result.metrics["self_bleu"].value == pytest.approx(self_bleu(texts))
     assert result.metrics["mean_length"].value == pytest.approx((18 + 10 + 1 + 8) / 4)
+
+
+def test_repeated_ngram_rate_within_one_text() -> None:
+    from harness.creativity import repeated_ngram_rate
+
+    assert repeated_ngram_rate("祝你生日快乐，万事如意") == 0.0
+    assert repeated_ngram_rate("祝你生日快乐祝你生日快乐") == pytest.approx(4 / 10)
+    assert repeated_ngram_rate("快乐快乐快乐", n=2) == pytest.approx(3 / 5)
+    assert repeated_ngram_rate("好") == 0.0 and repeated_ngram_rate("") == 0.0
+    with pytest.raises(ValueError, match="order"):
+        repeated_ngram_rate("abc", n=0)

@@ -1,5 +1,6 @@
 """GRPO end to end on CPU, through the command line: 2 steps of the tiny preset with every reward kind (a tiny RM,
-a scripted async judge, one that is never readable, one that always times out, length, format), the watch with
+a scripted async judge, one that is never readable and one that always times out (both of weight 0, logged only:
+an unscored term of weight > 0 drops the completion), length, format), the watch with
 another judge, the closing harness eval, and the leaderboard."""
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ REWARDS = """\
 rewards:
   - {{kind: rm, checkpoint: {rm}, device: cpu, weight: 1.0}}
   - {{kind: judge, model: slowjudge/scripted, weight: 1.0, timeout_s: 10}}
-  - {{kind: judge, name: unreadable, model: slowjudge/{garbled}, weight: 0.5}}
-  - {{kind: judge, name: slow, model: slowjudge/{slow}, timeout_s: 0.2, retries: 0, weight: 0.5}}
+  - {{kind: judge, name: unreadable, model: slowjudge/{garbled}, weight: 0.0}}
+  - {{kind: judge, name: slow, model: slowjudge/{slow}, timeout_s: 0.2, retries: 0, weight: 0.0}}
   - {{kind: length, mode: overshoot, target_chars: 20, weight: -0.5}}
   - {{kind: format, weight: 0.25}}
 watch_judge: {{kind: judge, model: slowjudge/watch}}
@@ -76,6 +77,7 @@ def test_each_reward_term_and_its_counts_are_logged_every_step(grpo_run: tuple[P
             assert isinstance(step[f"rewards/{name}/mean"], float)
         assert step["judge/unreadable/unscored"] == 8 and step["judge/slow/timed_out"] == 8
         assert step["judge/judge/timed_out"] == 0 and step["judge/judge/failed"] == 0
+        assert step["rewards/unscored_share"] == 0.0  # the weighted terms all scored
         for key in ("completions/mean_length", "completions/max_length", "completions/clipped_ratio", "kl"):
             assert key in step
         assert "rm/rm/raw_mean" in step and "length/length/chars" in step
@@ -84,7 +86,7 @@ def test_each_reward_term_and_its_counts_are_logged_every_step(grpo_run: tuple[P
     summary = _summary(output)
     assert summary["reward_outcomes"]["unreadable"] == {"unscored": 16}
     assert summary["reward_outcomes"]["slow"] == {"timed_out": 16}
-    assert summary["grpo"]["reward_weights"] == [1.0, 1.0, 0.5, 0.5, -0.5, 0.25]
+    assert summary["grpo"]["reward_weights"] == [1.0, 1.0, 0.0, 0.0, -0.5, 0.25]
     assert set(summary["timing"]) == {"step_s", "generation_s", "reward_s", "other_s", "tokens_per_s"}
 
 

@@ -92,6 +92,11 @@ def _write(tmp_path: Path, text: str) -> Path:
             r"key 'watch_judge': it is the training reward 'judge'",
         ),
         ("rewards: [{kind: length}]\nwatch_judge: {kind: length}\n", r"key 'watch_judge': kind must be judge or rm"),
+        (
+            "rewards: [{kind: length}]\nwatch_triggers: {lenght_drift: 0.2}\n",
+            r"watch_triggers: unknown key 'lenght_drift' for WatchTriggers; did you mean 'length_drift'",
+        ),
+        ("rewards: [{kind: length}]\nwatch_triggers: {clipped: -1}\n", r"watch_triggers.clipped must be 0 or more"),
     ],
 )
 def test_misuse_fails_in_one_line_naming_the_key_and_the_file(tmp_path: Path, text: str, message: str) -> None:

@@ -72,5 +72,9 @@ def test_only_rows_with_a_missing_term_are_dropped() -> None:
     assert dropped[0].tolist() == [1.0, 2.0] and dropped[3].tolist() == [3.0, 0.0]
     assert torch.isnan(dropped[1]).all() and torch.isnan(dropped[2]).all()
     assert not torch.isnan(rewards[1, 1])  # the input is left alone
+    # a term of weight 0 is only logged: its None drops nothing
+    logged_only = drop_partly_unscored(torch.tensor([[1.0, nan], [nan, 2.0]]), torch.tensor([1.0, 0.0]))
+    assert logged_only[0, 0] == 1.0 and torch.isnan(logged_only[0, 1])
+    assert torch.isnan(logged_only[1]).all()
     lone = torch.tensor([[nan], [1.0]])
     assert torch.equal(torch.isnan(drop_partly_unscored(lone)), torch.isnan(lone))

@@ -39,3 +39,24 @@ def test_rates_of_no_runs_and_without_resamples() -> None:
     assert set(rates) == {"a", "b"}
     assert all(r.ci_low == r.rate == r.ci_high for r in rates.values())  # no resamples: the point
     assert 0 < rates["b"].rate < 1  # all good, yet finite under the ridge prior
+
+
+def test_means_at_equal_length_remove_a_shared_length_slope() -> None:
+    import math
+
+    from harness.stats import length_controlled_means
+
+    # score = group effect + 2 * log(1 + chars): the longer group's raw mean is higher, its effect is not
+    def group(effect: float, lengths: list[int]) -> list[tuple[int, float]]:
+        return [(n, effect + 2 * math.log1p(n)) for n in lengths]
+
+    short, long = group(1.0, [10, 12, 14]), group(1.0, [40, 45, 50])
+    raw = [sum(s for _, s in g) / len(g) for g in (short, long)]
+    controlled = length_controlled_means([short, long])
+    assert raw[1] - raw[0] > 2
+    assert controlled[0] == pytest.approx(controlled[1], abs=1e-9)
+    better = length_controlled_means([short, group(1.5, [40, 45, 50])])
+    assert better[1] - better[0] == pytest.approx(0.5, abs=1e-9)
+    # no group with two lengths: plain means; an empty group: None
+    assert length_controlled_means([[(10, 0.2)], [(30, 0.8)], []]) == [0.2, 0.8, None]
+    assert length_controlled_means([]) == [] and length_controlled_means([[]]) == [None]
