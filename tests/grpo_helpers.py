@@ -79,3 +79,10 @@ def zhu_share(prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any)
 
     texts = [completion_text(c) for c in completions]
     return [text.count(GOOD_MARK) / max(len(text), 1) for text in texts]
+
+
+def query_length(
+    prompts: Sequence[Any], completions: Sequence[Any], query: Sequence[str], **kwargs: Any
+) -> list[float]:
+    """The length of the request each completion answers (what a reward sees of it; 0 for an empty one)."""
+    return [float(len(q)) for q in query]

@@ -90,3 +90,26 @@ def check_command(data_dir: Path | None, json_path: Path | None) -> None:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         click.echo(f"\nJSON report written to {json_path}")
+
+
+@data.command(name="verl-parquet")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=f"Data folder (default: ${DATA_DIR_ENV}, else the fetched cache).",
+)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write.")
+def verl_parquet_command(data_dir: Path | None, out: Path) -> None:
+    """Write the GRPO prompts for verl with the bare request in each row (train.parquet, test.parquet)."""
+    from harness.data.verl_parquet import write_verl_parquet
+
+    try:
+        root = resolve_data_dir(data_dir)
+        if root is None:
+            raise click.ClickException(NO_DATA_DIR_MESSAGE)
+        written = write_verl_parquet(DataFiles(root), out)
+    except DataError as err:
+        raise click.ClickException(str(err)) from None
+    for split, path in written.items():
+        click.echo(f"{split}: {path}")

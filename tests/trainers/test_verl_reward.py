@@ -56,3 +56,41 @@ def test_no_config_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(REWARDS_ENV, raising=False)
     with pytest.raises(ConfigError, match=REWARDS_ENV):
         compute_score("greetings", GREETING, "妈妈生日")
+
+
+def test_the_request_comes_from_the_paper_row_and_verl_keywords_are_accepted(
+    tmp_path: Path, mini_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness.data import DataFiles, load_grpo_requests
+    from trainers.verl_reward import MissingRequestError, paper_requests, request_of
+
+    config = tmp_path / "verl.yaml"
+    config.write_text("rewards:\n  - {kind: python, function: 'grpo_helpers:query_length'}\n", encoding="utf-8")
+    monkeypatch.setenv(REWARDS_ENV, str(config))
+    monkeypatch.setenv("GREETBENCH_DATA_DIR", str(mini_data_dir))
+    paper_requests.cache_clear()
+    queries = [r.query for r in load_grpo_requests(DataFiles(mini_data_dir).grpo_test)]
+    paper_row = {"index": 2, "split": "test", "num_turns": None, "rollout_reward_scores": {}}
+    assert request_of("", paper_row) == queries[2]
+    extra = {"reward_router_address": "127.0.0.1:9", "reward_model_tokenizer": object()}
+    assert compute_score("custom_json", GREETING, "", paper_row, **extra)["score"] == len(queries[2])
+    assert request_of("", {"query": "生日", "index": 2, "split": "test"}) == "生日"  # the written request wins
+    with pytest.raises(MissingRequestError, match="no request to score against"):
+        compute_score("custom_json", GREETING, "", {"num_turns": 1})
+    with pytest.raises(MissingRequestError, match="no such file for extra_info split 'dev'"):
+        request_of("", {"index": 0, "split": "dev"})
+    monkeypatch.delenv("GREETBENCH_DATA_DIR")
+    paper_requests.cache_clear()
+    monkeypatch.setattr("harness.data.resolve_data_dir", lambda data_dir=None: None)
+    with pytest.raises(MissingRequestError, match="no data folder is set"):
+        request_of("", paper_row)
+
+
+def test_the_batch_form_scores_each_row_in_order(rewards_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from trainers.verl_reward import compute_score_batch
+
+    monkeypatch.setenv(REWARDS_ENV, str(rewards_file))
+    one = [compute_score("g", text, query) for text, query in ((GREETING, "妈妈生日"), ("恭喜", "同事升职"))]
+    batch = compute_score_batch(["g", "g"], [GREETING, "恭喜"], ["妈妈生日", "同事升职"], [None, None])
+    for a, b in zip(one, batch, strict=True):
+        assert a.keys() == b.keys() and a["score"] == pytest.approx(b["score"]) and a["unscored"] == b["unscored"]
