@@ -53,7 +53,7 @@ def _batch(tokenizer, rows: list[tuple[str, dict]], responses: list[str]) -> Dat
     mask = torch.tensor(
         [
             [0] * (width_p - len(p)) + [1] * len(p) + [1] * len(a) + [0] * (width_r - len(a))
-            for p, a in zip(prompts, answers)
+            for p, a in zip(prompts, answers, strict=True)
         ]
     )
     return DataProto.from_dict(
