@@ -251,6 +251,12 @@ def train_grpo(run: GrpoRun, log: Callable[[str], None] | None = None) -> Path:
     reward_funcs, weights = build_rewards(run.rewards, run.source)  # fails on a missing RM / judge before the policy
     watching = run.watch is not None and run.args.watch_steps > 0
     watch_judge = build_reward(run.watch, f"{run.source}: watch_judge") if watching else None
+    from trainers.rewards.length_control import prepare_length_control
+
+    try:  # before the policy loads: a judge's fit costs one call per dev row (cached)
+        prepare_length_control([*reward_funcs, *([watch_judge] if watch_judge else [])], root, log)
+    except ValueError as err:
+        raise ConfigError(f"{run.source}: {err}") from None
     rows, report, watch_requests = _prompts(run, root)
     write_json(output / DATA_REPORT_FILENAME, {"grpo_train": report.to_dict()})
     log(report.summary())
@@ -342,6 +348,11 @@ def train_grpo(run: GrpoRun, log: Callable[[str], None] | None = None) -> Path:
             "rollouts": rollouts.to_dict(),
             "rewards": [{**asdict(n.spec), "name": n.name, "kind": n.kind} for n in run.rewards],
             "reward_outcomes": reward_totals,
+            "length_fits": {
+                f.__name__: f.length_fit.to_dict()
+                for f in [*reward_funcs, *([watch_judge] if watch_judge else [])]
+                if getattr(f, "length_fit", None) is not None
+            },
             "watch_judge": None if run.watch is None else {**asdict(run.watch.spec), "kind": run.watch.kind},
             "watch_triggers": asdict(run.triggers),
             "watch_points": [asdict(p) for p in watch.points] if watch is not None else [],

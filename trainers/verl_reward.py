@@ -71,6 +71,13 @@ def rewards_for(config: str) -> list[tuple[str, float, Callable[..., Any]]]:
                 raise ConfigError(f"{path}: key 'rewards' must be a list of rewards")
             specs = parse_reward_specs(items, str(path))
             funcs, weights = build_rewards(specs, str(path))
+            from harness.data import resolve_data_dir
+            from trainers.rewards.length_control import prepare_length_control
+
+            try:
+                prepare_length_control(funcs, resolve_data_dir(), print)
+            except ValueError as err:
+                raise ConfigError(f"{path}: {err}") from None
             _CACHE[config] = [(s.name, w, f) for s, w, f in zip(specs, weights, funcs, strict=True)]
         return _CACHE[config]
 

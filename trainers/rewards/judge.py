@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from trainers.rewards.base import RewardSpec, log_metrics
+from trainers.rewards.length_control import minus_length
 from trainers.rewards.texts import batch_queries, completion_text
 
 SCORED, UNSCORED, TIMED_OUT, FAILED = "scored", "unscored", "timed_out", "failed"
@@ -43,6 +44,8 @@ class JudgeRewardSpec(RewardSpec):
         concurrency: Judge calls in flight at once.
         timeout_s: Seconds one judge call may take before it counts as timed out.
         retries: Further attempts after a call raises or times out.
+        length_controlled: Subtract the reward's dev-fit regression on log length
+            (:mod:`trainers.rewards.length_control`; the fit costs one judge call per dev row, once).
     """
 
     model: str = ""
@@ -53,6 +56,7 @@ class JudgeRewardSpec(RewardSpec):
     concurrency: int = 8
     timeout_s: float = 120.0
     retries: int = 1
+    length_controlled: bool = False
 
     def __post_init__(self) -> None:
         """Check values that no type can express."""
@@ -127,6 +131,26 @@ class JudgeReward:
         check_reachable(self.model)
         self.totals: Counter[str] = Counter()
         self._semaphores: dict[int, asyncio.Semaphore] = {}
+        self.length_fit: Any = None  # set by trainers.rewards.length_control.prepare_length_control
+
+    def length_identity(self) -> dict[str, Any]:
+        """What the length fit is cached under: the judge model, its rules and how the reward is read."""
+        return {
+            "kind": "judge",
+            "model": str(self.model),
+            "principles": self.rules.sha256,
+            "defended": self.spec.defended,
+            "use_p_good": self.spec.use_p_good,
+        }
+
+    def dev_scores(self, pairs: list[tuple[str, str]]) -> list[float | None]:
+        """Rewards of labelled pairs, for the length fit (on the process's background loop)."""
+        from trainers.rewards.loop import run_on_background_loop
+
+        async def all_pairs() -> list[tuple[float | None, str, bool]]:
+            return await asyncio.gather(*(self.judge_one(q, t) for q, t in pairs))
+
+        return [value for value, _, _ in run_on_background_loop(all_pairs())]
 
     def _semaphore(self) -> asyncio.Semaphore:
         """One semaphore per event loop (TRL's background loop; a watch or verl call may bring its own)."""
@@ -172,6 +196,9 @@ class JudgeReward:
             *(self.judge_one(q, completion_text(c)) for q, c in zip(queries, completions, strict=True))
         )
         outcomes = Counter(outcome for _, outcome, _ in results)
+        values: list[float | None] = [value for value, _, _ in results]
+        if self.length_fit is not None:
+            values = minus_length(values, [completion_text(c) for c in completions], self.length_fit)
         self.totals.update(outcomes)
         scored = outcomes[SCORED]
         log_metrics(
@@ -183,4 +210,4 @@ class JudgeReward:
                 f"judge/{self.__name__}/p_good_share": (sum(p for *_, p in results) / scored) if scored else 0.0,
             },
         )
-        return [value for value, _, _ in results]
+        return values

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from trainers.rewards.base import RewardSpec, log_metrics
+from trainers.rewards.length_control import minus_length
 from trainers.rewards.texts import batch_queries, completion_text
 
 PREPARED_CHECKPOINT = "prepared"
@@ -38,6 +39,8 @@ class RmRewardSpec(RewardSpec):
         batch_size: Pairs per forward pass.
         device: ``cpu``, ``cuda``, ``cuda:N``; default CUDA when available.
         dtype: ``float32``, ``bfloat16``, ``float16``; default the checkpoint's own.
+        length_controlled: Subtract the reward's dev-fit regression on log length
+            (:mod:`trainers.rewards.length_control`); a checkpoint with a length head already does.
     """
 
     checkpoint: str = ""
@@ -45,6 +48,7 @@ class RmRewardSpec(RewardSpec):
     batch_size: int = 16
     device: str | None = None
     dtype: str | None = None
+    length_controlled: bool = False
 
     def __post_init__(self) -> None:
         """Check values that no type can express."""
@@ -92,6 +96,20 @@ class RmReward:
         self.spec = spec
         self.checkpoint = resolve_rm_checkpoint(spec.checkpoint)
         self.__name__ = name
+        self.length_fit: Any = None  # set by trainers.rewards.length_control.prepare_length_control
+
+    def length_identity(self) -> dict[str, Any] | None:
+        """What the length fit is cached under: the checkpoint's identity; None when its length head removes it."""
+        from harness.judges.reward_model import read_threshold, reward_model_identity
+
+        stored = read_threshold(self.checkpoint)
+        if stored is not None and stored.length_model:
+            return None
+        return {"kind": "rm", **reward_model_identity(self.checkpoint).metadata()}
+
+    def dev_scores(self, pairs: list[tuple[str, str]]) -> list[float | None]:
+        """Raw rewards of labelled pairs, for the length fit."""
+        return [v if math.isfinite(v) else None for v in self.model.rewards(pairs, self.spec.batch_size)]
 
     @property
     def model(self) -> Any:
@@ -101,12 +119,15 @@ class RmReward:
         return RewardModel.load(self.checkpoint, device=self.spec.device, dtype=self.spec.dtype)
 
     def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> list[float | None]:
-        """Raw (or standardised) rewards; logs ``rm/<name>/raw_mean``, ``.../truncated`` and ``.../non_finite``."""
+        """Raw (or length-controlled, or standardised) rewards; logs ``rm/<name>/raw_mean`` (after length control),
+        ``.../truncated`` and ``.../non_finite``."""
         pairs = list(zip(batch_queries(prompts, kwargs.get("query")), map(completion_text, completions), strict=True))
         if not pairs:
             return []
         results = self.model.score_pairs(pairs, self.spec.batch_size)
         raw: list[float | None] = [r.reward if math.isfinite(r.reward) else None for r in results]
+        if self.length_fit is not None:
+            raw = minus_length(raw, [text for _, text in pairs], self.length_fit)
         finite = [v for v in raw if v is not None]
         log_metrics(
             kwargs,
