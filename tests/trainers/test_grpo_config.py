@@ -84,7 +84,7 @@ def _write(tmp_path: Path, text: str) -> Path:
             r"generation_batch_size \(6\) must be divisible by num_generations \(4\)",
         ),
         ("rewards: []\n", r"key 'rewards': needs at least one reward"),
-        ("rewards: [{kind: lenght}]\n", r"rewards\[0\]: key 'kind' must be one of rm, judge, length"),
+        ("rewards: [{kind: lenght}]\n", r"rewards\[0\]: key 'kind' must be one of rm, judge, pairwise, length"),
         ("rewards: [{kind: length, mode: square}]\n", r"rewards\[0\]: key 'mode': invalid choice"),
         ("rewards: [{kind: length}]\nreward_weights: [1.0]\n", r"key 'reward_weights': set each reward's weight"),
         (

@@ -1,6 +1,6 @@
-"""GRPO rewards, one kind per module: ``rm`` (a reward model), ``judge`` (an LLM judge), ``length``, ``format``,
-``python`` (a user function). Each is a TRL reward callable built from a spec; :func:`build_rewards` makes them
-from a config's ``rewards:`` list."""
+"""GRPO rewards, one kind per module: ``rm`` (a reward model), ``judge`` (an LLM judge), ``pairwise`` (each
+completion against a peer of its group), ``length``, ``format``, ``python`` (a user function). Each is a TRL
+reward callable built from a spec; :func:`build_rewards` makes them from a config's ``rewards:`` list."""
 
 from trainers.rewards.base import RewardSpec, finite_mean, is_async_reward, renamed
 from trainers.rewards.build import (
@@ -24,6 +24,7 @@ from trainers.rewards.judge import (
 )
 from trainers.rewards.length import LengthReward, LengthRewardSpec, length_value
 from trainers.rewards.loop import background_loop, run_on_background_loop
+from trainers.rewards.pairwise import PairwiseReward, PairwiseRewardSpec
 from trainers.rewards.python import PythonRewardSpec, import_reward
 from trainers.rewards.rm import PREPARED_CHECKPOINT, RmReward, RmRewardSpec, resolve_rm_checkpoint, standardized
 from trainers.rewards.texts import batch_queries, completion_text, prompt_query
@@ -43,6 +44,8 @@ __all__ = [
     "LengthReward",
     "LengthRewardSpec",
     "NamedSpec",
+    "PairwiseReward",
+    "PairwiseRewardSpec",
     "PythonRewardSpec",
     "RewardSpec",
     "RmReward",

@@ -1,6 +1,7 @@
 """From the ``rewards:`` list of a config to TRL reward callables and their weights.
 
-``rewards: [{kind: rm, weight: 1.0, checkpoint: ...}, {kind: judge, model: ...}, {kind: length}, {kind: format}]``.
+``rewards: [{kind: rm, weight: 1.0, checkpoint: ...}, {kind: judge, model: ...}, {kind: pairwise, model: ...},
+{kind: length}, {kind: format}]``.
 Each item is parsed by TRL's parser into its kind's spec dataclass (:data:`REWARD_KINDS`), so an unknown key or a
 wrong type names the item (``rewards[1]``) and the file. :func:`build_rewards` then makes the callables, which
 checks what can be checked before the policy loads: an RM checkpoint exists, a judge model can be made, a Python
@@ -19,6 +20,7 @@ from trainers.rewards.base import RewardSpec, renamed
 from trainers.rewards.format import FormatReward, FormatRewardSpec
 from trainers.rewards.judge import JudgeReward, JudgeRewardSpec
 from trainers.rewards.length import LengthReward, LengthRewardSpec
+from trainers.rewards.pairwise import PairwiseReward, PairwiseRewardSpec
 from trainers.rewards.python import PythonRewardSpec, import_reward
 from trainers.rewards.rm import RmReward, RmRewardSpec
 
@@ -30,6 +32,7 @@ def _python_reward(spec: PythonRewardSpec, name: str) -> Callable[..., Any]:
 REWARD_KINDS: dict[str, tuple[type[RewardSpec], Callable[[Any, str], Callable[..., Any]]]] = {
     "rm": (RmRewardSpec, RmReward),
     "judge": (JudgeRewardSpec, JudgeReward),
+    "pairwise": (PairwiseRewardSpec, PairwiseReward),
     "length": (LengthRewardSpec, LengthReward),
     "format": (FormatRewardSpec, FormatReward),
     "python": (PythonRewardSpec, _python_reward),

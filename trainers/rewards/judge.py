@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,32 +31,23 @@ SCORED, UNSCORED, TIMED_OUT, FAILED = "scored", "unscored", "timed_out", "failed
 
 
 @dataclass
-class JudgeRewardSpec(RewardSpec):
-    """``{kind: judge}``.
+class ModelRewardSpec(RewardSpec):
+    """The fields of a reward that calls a judge model (``judge``, ``pairwise``).
 
     Attributes:
         model: An Inspect model name (``hf/local``, ``vllm/...``, ``openai/...``) or an embedded alias
             (``embedded``, ``embedded-1.5b``).
         model_args: Keyword arguments of ``get_model`` (``model_path``, ``device``, ``base_url``, ...).
-        principles: Bundled principles name or a YAML file; default the project's default principles.
-        defended: The defended judge prompt (tagged, escaped greeting); False only to measure the defenses.
-        use_p_good: Reward P(good) where the provider gives logprobs; False always uses the verdict (1/0).
         concurrency: Judge calls in flight at once.
         timeout_s: Seconds one judge call may take before it counts as timed out.
         retries: Further attempts after a call raises or times out.
-        length_controlled: Subtract the reward's dev-fit regression on log length
-            (:mod:`trainers.rewards.length_control`; the fit costs one judge call per dev row, once).
     """
 
     model: str = ""
     model_args: dict | None = None
-    principles: str | None = None
-    defended: bool = True
-    use_p_good: bool = True
     concurrency: int = 8
     timeout_s: float = 120.0
     retries: int = 1
-    length_controlled: bool = False
 
     def __post_init__(self) -> None:
         """Check values that no type can express."""
@@ -70,7 +61,63 @@ class JudgeRewardSpec(RewardSpec):
             raise ValueError(f"retries must be 0 or more, got {self.retries}")
 
 
-def judge_model(spec: JudgeRewardSpec) -> Any:
+@dataclass
+class JudgeRewardSpec(ModelRewardSpec):
+    """``{kind: judge}`` (and the fields of :class:`ModelRewardSpec`).
+
+    Attributes:
+        principles: Bundled principles name or a YAML file; default the project's default principles.
+        defended: The defended judge prompt (tagged, escaped greeting); False only to measure the defenses.
+        use_p_good: Reward P(good) where the provider gives logprobs; False always uses the verdict (1/0).
+        length_controlled: Subtract the reward's dev-fit regression on log length
+            (:mod:`trainers.rewards.length_control`; the fit costs one judge call per dev row, once).
+    """
+
+    principles: str | None = None
+    defended: bool = True
+    use_p_good: bool = True
+    length_controlled: bool = False
+
+
+async def bounded_call(
+    call: Callable[[], Awaitable[Any]], semaphore: asyncio.Semaphore, timeout_s: float, retries: int = 0
+) -> tuple[Any, str]:
+    """Run one judge call under ``semaphore``, bounded by ``timeout_s`` and retried ``retries`` times.
+
+    Returns:
+        (the call's result, :data:`SCORED`), or (None, :data:`TIMED_OUT` or :data:`FAILED`) once every attempt
+        timed out or raised; the last attempt's outcome is the one given. A result the caller finds unusable is
+        the caller's to judge.
+    """
+    outcome = FAILED
+    for _ in range(retries + 1):
+        try:
+            async with semaphore:
+                return await asyncio.wait_for(call(), timeout=timeout_s), SCORED
+        except TimeoutError:
+            outcome = TIMED_OUT
+        except Exception:  # a provider error: retry, then count it as failed
+            outcome = FAILED
+    return None, outcome
+
+
+class LoopSemaphores:
+    """One semaphore per event loop (TRL's background loop; a watch or verl call may bring its own)."""
+
+    def __init__(self, size: int) -> None:
+        """Semaphores of ``size`` slots."""
+        self.size = size
+        self._by_loop: dict[int, asyncio.Semaphore] = {}
+
+    def current(self) -> asyncio.Semaphore:
+        """The running loop's semaphore."""
+        loop = id(asyncio.get_running_loop())
+        if loop not in self._by_loop:
+            self._by_loop[loop] = asyncio.Semaphore(self.size)
+        return self._by_loop[loop]
+
+
+def judge_model(spec: ModelRewardSpec) -> Any:
     """The Inspect model of a judge reward (``get_model``, memoised by Inspect); aliases (``embedded``, ``served``)
     resolved.
 
@@ -130,7 +177,7 @@ class JudgeReward:
         self.model = model if model is not None else judge_model(spec)
         check_reachable(self.model)
         self.totals: Counter[str] = Counter()
-        self._semaphores: dict[int, asyncio.Semaphore] = {}
+        self._semaphores = LoopSemaphores(spec.concurrency)
         self.length_fit: Any = None  # set by trainers.rewards.length_control.prepare_length_control
 
     def length_identity(self) -> dict[str, Any]:
@@ -152,32 +199,20 @@ class JudgeReward:
 
         return [value for value, _, _ in run_on_background_loop(all_pairs())]
 
-    def _semaphore(self) -> asyncio.Semaphore:
-        """One semaphore per event loop (TRL's background loop; a watch or verl call may bring its own)."""
-        loop = id(asyncio.get_running_loop())
-        if loop not in self._semaphores:
-            self._semaphores[loop] = asyncio.Semaphore(self.spec.concurrency)
-        return self._semaphores[loop]
-
     async def judge_one(self, query: str, text: str) -> tuple[float | None, str, bool]:
         """Judge one greeting: (reward or None, outcome, whether the reward is a P(good))."""
         from harness.judges.principle import judge_with_principles
 
         outcome = FAILED
-        for _ in range(self.spec.retries + 1):
-            try:
-                async with self._semaphore():
-                    judgement = await asyncio.wait_for(
-                        judge_with_principles(
-                            self.model, query, text, self.rules, defended=self.spec.defended, reason=False
-                        ),
-                        timeout=self.spec.timeout_s,
-                    )
-            except TimeoutError:
-                outcome = TIMED_OUT
-                continue
-            except Exception:  # a provider error: retry, then count it as failed
-                outcome = FAILED
+        for _ in range(self.spec.retries + 1):  # here, not in bounded_call: a failed judgement is retried too
+            judgement, outcome = await bounded_call(
+                lambda: judge_with_principles(
+                    self.model, query, text, self.rules, defended=self.spec.defended, reason=False
+                ),
+                self._semaphores.current(),
+                self.spec.timeout_s,
+            )
+            if judgement is None:
                 continue
             if judgement.call_failed:  # the judge could not answer (its own retries spent): retry, then failed
                 outcome = FAILED

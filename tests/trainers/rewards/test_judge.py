@@ -78,20 +78,21 @@ def test_a_judge_server_that_cannot_answer_is_retried_then_failed_never_unscored
     assert len(calls) == 3  # the judge's call failed (Inspect not retrying); the reward tried it three times
 
 
-def test_concurrency_is_bounded() -> None:
+def test_concurrency_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
     in_flight, peak = 0, 0
 
-    async def probe(self, query, text):
+    async def probe(model, query, text, rules, **kwargs):
         nonlocal in_flight, peak
-        async with self._semaphore():
-            in_flight += 1
-            peak = max(peak, in_flight)
-            await asyncio.sleep(0.01)
-            in_flight -= 1
-        return 1.0, SCORED, False
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        return SimpleNamespace(call_failed=False, value=1.0, p_good=None)
 
+    monkeypatch.setattr("harness.judges.principle.judge_with_principles", probe)
     reward = JudgeReward(JudgeRewardSpec(model="mockllm/judge", concurrency=2))
-    reward.judge_one = probe.__get__(reward)  # type: ignore[method-assign]
     values, _ = _run(reward, ["祝"] * 7)
     assert values == [1.0] * 7 and peak == 2
 
