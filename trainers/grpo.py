@@ -16,7 +16,8 @@ The run (:func:`train_grpo`):
 
 1. the prompts: the GRPO train split (``请只生成一条祝福语：...``), a seeded subset if asked, with the bare request as
    a ``query`` column every reward receives; counts in ``data_report.json``;
-2. rollouts: vLLM where asked and importable, else HF generate (:mod:`trainers.rollouts`);
+2. rollouts: vLLM where asked and importable, else greetbench's batched sampler (or HF generate where the run
+   needs it) (:mod:`trainers.rollouts`);
 3. GRPOTrainer (:mod:`trainers.grpo_trainer`: a completion with an unscored term gets no signal from the mix)
    with the rewards and their weights (``reward_weights``), LoRA from ``ModelConfig``, the watch
    callback (:mod:`trainers.watch`); TRL logs each reward term (``rewards/<name>/mean``), completion lengths (mean,
@@ -261,9 +262,9 @@ def train_grpo(run: GrpoRun, log: Callable[[str], None] | None = None) -> Path:
     write_json(output / DATA_REPORT_FILENAME, {"grpo_train": report.to_dict()})
     log(report.summary())
 
-    from trainers.rollouts import choose_rollouts
+    from trainers.rollouts import GREETBENCH_SAMPLER, choose_rollouts
 
-    rollouts = choose_rollouts(run.grpo)
+    rollouts = choose_rollouts(run.grpo, run.grpo.world_size)
     log(f"rollouts: {rollouts.engine}" + (f" ({rollouts.reason})" if rollouts.reason else ""))
     model_path = resolve_model(run.model.model_name_or_path, output, "causal-lm")
     tokenizer = load_tokenizer(model_path)
@@ -285,7 +286,7 @@ def train_grpo(run: GrpoRun, log: Callable[[str], None] | None = None) -> Path:
             run.triggers,
             run.args.watch_stop,
         )
-    trainer = _trainer(run, model_path, tokenizer, rows, reward_funcs, watch)
+    trainer = _trainer(run, model_path, tokenizer, rows, reward_funcs, watch, rollouts.engine == GREETBENCH_SAMPLER)
     if watch is not None:
         watch.trainer = trainer
     from trainers.step_timing import instrument
@@ -425,7 +426,13 @@ def _prompts(run: GrpoRun, root: Path) -> tuple[list[dict[str, Any]], Any, list[
 
 
 def _trainer(
-    run: GrpoRun, model_path: str, tokenizer: Any, rows: list[dict], rewards: list[Any], watch: Any | None
+    run: GrpoRun,
+    model_path: str,
+    tokenizer: Any,
+    rows: list[dict],
+    rewards: list[Any],
+    watch: Any | None,
+    own_sampler: bool = False,
 ) -> Any:
     from datasets import Dataset
     from trl import get_peft_config
@@ -442,6 +449,7 @@ def _trainer(
         processing_class=tokenizer,
         peft_config=get_peft_config(run.model),
         callbacks=callbacks or None,
+        own_sampler=own_sampler,
     )
 
 

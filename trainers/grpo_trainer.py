@@ -39,7 +39,42 @@ def drop_partly_unscored(rewards_per_func: torch.Tensor, weights: torch.Tensor |
 
 
 class GreetbenchGRPOTrainer(GRPOTrainer):
-    """``trl.GRPOTrainer`` whose reward mix gives a completion no signal when any of its terms is unscored."""
+    """``trl.GRPOTrainer`` whose reward mix gives a completion no signal when any of its terms is unscored, and
+    whose rollouts (without vLLM) can come from greetbench's batched sampler (:mod:`trainers.decoder`)."""
+
+    def __init__(self, *args: Any, own_sampler: bool = False, **kwargs: Any) -> None:
+        """TRL's trainer; ``own_sampler`` makes the non-vLLM rollouts with :func:`trainers.decoder.sample_completions`
+        (check :func:`trainers.rollouts.sampler_unsupported` first)."""
+        super().__init__(*args, **kwargs)
+        self.own_sampler = own_sampler
+
+    def _generate_single_turn(
+        self, prompt_ids: Any, images: Any, multimodal_fields: Any, num_generations: int, *args: Any, **kwargs: Any
+    ) -> tuple[list[list[int]], None]:
+        if self.use_vllm or not self.own_sampler or images or multimodal_fields:
+            return super()._generate_single_turn(
+                prompt_ids, images, multimodal_fields, num_generations, *args, **kwargs
+            )
+        from trl.models.utils import unwrap_model_for_generation
+
+        from trainers.decoder import sample_completions
+
+        config = self.generation_config
+        with unwrap_model_for_generation(
+            self.model_wrapped, self.accelerator, generation_kwargs=self.generation_kwargs
+        ) as model:
+            completions = sample_completions(
+                model,
+                prompt_ids,
+                max_new_tokens=self.max_completion_length,
+                eos_token_ids=self.eos_token_ids,
+                pad_token_id=self._tokenizer.pad_token_id,
+                temperature=self.temperature,
+                top_k=config.top_k,
+                top_p=config.top_p if config.top_p is not None else 1.0,
+                min_new_tokens=(self.args.generation_kwargs or {}).get("min_new_tokens", 0),
+            )
+        return completions, None
 
     def _calculate_rewards(self, *args: Any, **kwargs: Any) -> torch.Tensor:
         rewards = drop_partly_unscored(super()._calculate_rewards(*args, **kwargs), self.reward_weights)

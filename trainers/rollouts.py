@@ -1,9 +1,11 @@
-"""How a GRPO run generates its rollouts: vLLM (colocated on the training GPU, or a ``trl vllm-serve`` server) or
-Hugging Face ``generate``, chosen from the config and the machine, and recorded in the run's metadata.
+"""How a GRPO run generates its rollouts: vLLM (colocated on the training GPU, or a ``trl vllm-serve`` server),
+greetbench's batched sampler (:mod:`trainers.decoder`) or Hugging Face ``generate``, chosen from the config and the
+machine, and recorded in the run's metadata.
 
 ``use_vllm: true`` in the config asks for vLLM in ``vllm_mode`` (``colocate``, TRL's default, or ``server``).
-vLLM needs a GPU and the ``gpu`` extra; where it cannot be imported (a CPU machine) the run falls back to HF
-generate and says so, in its log and in ``grpo_summary.json``. A run that asked for HF generate gets it.
+vLLM needs a GPU and the ``gpu`` extra; where it cannot be imported (a CPU machine) the run falls back and says so,
+in its log and in ``grpo_summary.json``. Without vLLM the rollouts are greetbench's sampler, unless the run needs
+what only HF generate does (several processes, a repetition penalty, ``min_p``, other ``generation_kwargs``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 HF_GENERATE = "hf-generate"
+GREETBENCH_SAMPLER = "greetbench-sampler"
 VLLM_COLOCATE = "vllm-colocate"
 VLLM_SERVER = "vllm-server"
 
@@ -23,8 +26,8 @@ class RolloutChoice:
     """The rollout engine of a run.
 
     Attributes:
-        engine: :data:`HF_GENERATE`, :data:`VLLM_COLOCATE` or :data:`VLLM_SERVER`.
-        requested: What the config asked for (same values).
+        engine: :data:`GREETBENCH_SAMPLER`, :data:`HF_GENERATE`, :data:`VLLM_COLOCATE` or :data:`VLLM_SERVER`.
+        requested: What the config asked for (vLLM, or no vLLM: :data:`HF_GENERATE`).
         reason: Why ``engine`` differs from ``requested`` (None when it does not).
         vllm_version: The importable vLLM's version, or None.
         settings: The config's rollout settings (``vllm_gpu_memory_utilization``, sleep mode, server address ...).
@@ -51,11 +54,30 @@ def vllm_version() -> str | None:
         return None
 
 
-def choose_rollouts(grpo_config: Any) -> RolloutChoice:
+SAMPLER_KWARGS = {"min_new_tokens"}
+"""``generation_kwargs`` greetbench's sampler honours; any other key leaves the rollouts to HF generate."""
+
+
+def sampler_unsupported(grpo_config: Any, processes: int = 1) -> str | None:
+    """Why greetbench's sampler cannot make this run's rollouts (None: it can)."""
+    if processes > 1:
+        return "several processes: HF generate gathers sharded weights"
+    if (getattr(grpo_config, "repetition_penalty", 1.0) or 1.0) != 1.0:
+        return "repetition_penalty is set"
+    if getattr(grpo_config, "min_p", None):
+        return "min_p is set"
+    extra = set(getattr(grpo_config, "generation_kwargs", None) or {}) - SAMPLER_KWARGS
+    if extra:
+        return f"generation_kwargs {sorted(extra)} need HF generate"
+    return None
+
+
+def choose_rollouts(grpo_config: Any, processes: int = 1) -> RolloutChoice:
     """Decide the rollout engine and set ``grpo_config.use_vllm`` accordingly (False when vLLM is absent).
 
     Args:
         grpo_config: The run's ``trl.GRPOConfig`` (changed in place when falling back).
+        processes: Training processes (accelerate's ``num_processes``).
 
     Returns:
         The choice, for the run's metadata.
@@ -80,10 +102,14 @@ def choose_rollouts(grpo_config: Any) -> RolloutChoice:
             "temperature",
         )
     }
-    if requested == HF_GENERATE:
-        return RolloutChoice(HF_GENERATE, requested, None, version, settings)
-    if version is None:
+    if requested != HF_GENERATE and version is not None:
+        return RolloutChoice(requested, requested, None, version, settings)
+    reasons = []
+    if requested != HF_GENERATE:
         grpo_config.use_vllm = False
-        reason = "use_vllm is set but vllm cannot be imported here (install the gpu extra on a GPU machine)"
-        return RolloutChoice(HF_GENERATE, requested, reason, None, {**settings, "use_vllm": False})
-    return RolloutChoice(requested, requested, None, version, settings)
+        settings = {**settings, "use_vllm": False}
+        reasons.append("use_vllm is set but vllm cannot be imported here (install the gpu extra on a GPU machine)")
+    unsupported = sampler_unsupported(grpo_config, processes)
+    engine = HF_GENERATE if unsupported else GREETBENCH_SAMPLER
+    reasons += [f"HF generate: {unsupported}"] if unsupported else []
+    return RolloutChoice(engine, requested, "; ".join(reasons) or None, version, settings)

@@ -92,7 +92,7 @@ def test_each_reward_term_and_its_counts_are_logged_every_step(grpo_run: tuple[P
 
 def test_rollouts_and_configs_are_recorded(grpo_run: tuple[Path, Path, str]) -> None:
     summary = _summary(grpo_run[0])
-    assert summary["rollouts"]["engine"] == "hf-generate" and summary["rollouts"]["requested"] == "hf-generate"
+    assert summary["rollouts"]["engine"] == "greetbench-sampler" and summary["rollouts"]["requested"] == "hf-generate"
     assert summary["global_step"] == 2 and summary["model"]["model_name_or_path"] == "tiny"
     assert [r["name"] for r in summary["rewards"]] == ["rm", "judge", "unreadable", "slow", "length", "format"]
     assert (grpo_run[0] / "curves.png").stat().st_size > 1000

@@ -7,23 +7,33 @@ from types import SimpleNamespace
 import pytest
 
 from trainers import rollouts
-from trainers.rollouts import HF_GENERATE, VLLM_COLOCATE, VLLM_SERVER, choose_rollouts
+from trainers.rollouts import GREETBENCH_SAMPLER, HF_GENERATE, VLLM_COLOCATE, VLLM_SERVER, choose_rollouts
 
 
-def _config(use_vllm: bool, mode: str = "colocate") -> SimpleNamespace:
-    return SimpleNamespace(use_vllm=use_vllm, vllm_mode=mode, vllm_gpu_memory_utilization=0.3, num_generations=4)
+def _config(use_vllm: bool, mode: str = "colocate", **more) -> SimpleNamespace:
+    return SimpleNamespace(
+        use_vllm=use_vllm, vllm_mode=mode, vllm_gpu_memory_utilization=0.3, num_generations=4, **more
+    )
 
 
-def test_hf_generate_when_asked() -> None:
-    choice = choose_rollouts(_config(False))
-    assert (choice.engine, choice.requested, choice.reason) == (HF_GENERATE, HF_GENERATE, None)
+def test_greetbench_sampler_without_vllm_unless_the_run_needs_hf_generate() -> None:
+    choice = choose_rollouts(_config(False, generation_kwargs={"min_new_tokens": 4}))
+    assert (choice.engine, choice.requested, choice.reason) == (GREETBENCH_SAMPLER, HF_GENERATE, None)
+    for more, processes, why in (
+        ({"repetition_penalty": 1.1}, 1, "repetition_penalty is set"),
+        ({"min_p": 0.05}, 1, "min_p is set"),
+        ({"generation_kwargs": {"no_repeat_ngram_size": 3}}, 1, "generation_kwargs ['no_repeat_ngram_size']"),
+        ({}, 2, "several processes"),
+    ):
+        choice = choose_rollouts(_config(False, **more), processes)
+        assert choice.engine == HF_GENERATE and why in str(choice.reason)
 
 
-def test_falls_back_to_hf_generate_without_vllm(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_falls_back_without_vllm(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rollouts, "vllm_version", lambda: None)
     config = _config(True)
     choice = choose_rollouts(config)
-    assert (choice.engine, choice.requested) == (HF_GENERATE, VLLM_COLOCATE)
+    assert (choice.engine, choice.requested) == (GREETBENCH_SAMPLER, VLLM_COLOCATE)
     assert "vllm cannot be imported" in str(choice.reason)
     assert config.use_vllm is False and choice.settings["use_vllm"] is False
 
