@@ -1,0 +1,122 @@
+"""Benchmark: one GRPO step of the embedded 0.5B preset on CPU, today's path against the faster ones, side by side.
+
+Run (a quiet machine; the paper's data for the prompts):
+    GREETBENCH_DATA_DIR=../shared/data/greetings python tests/benchmarks/bench_grpo_step.py [--steps 4]
+        [--variants today,sampler,sampler-beta0,sampler-beta0-bf16] [--out grpo_step.json]
+Not a test: it measures, it does not assert.
+
+Every variant is ``grpo-embedded-0.5b-rm``'s settings (LoRA r=16 on every linear layer, 2 prompts x 4
+completions a step, lr 2e-5, temperature 1.0), run through ``greetbench train grpo``'s own code for ``--steps``
+steps, with every completion held at exactly 48 tokens (``min_new_tokens`` = ``max_completion_length`` = 48: the
+committed RM run's state, 100% clipped at 48) so the variants decode the same number of tokens. The reward is the
+length term (no model), so the step is rollouts plus log-probs and the backward pass; the prepared RM's own time
+is the ``reward_s`` column of the committed runs. The first step (warm-up) is left out of the means.
+
+Variants:
+- ``today``: HF generate (forced by a ``generation_kwargs`` key only HF generate reads, ``use_cache: true``, its
+  default), float32, beta 0.001 (a reference forward with the adapters off every step);
+- ``sampler``: greetbench's batched sampler (:mod:`trainers.decoder`), otherwise as today;
+- ``sampler-beta0``: and beta 0 (no reference forward: TRL skips it);
+- ``sampler-beta0-bf16``: and the policy in bfloat16 with bf16 autocast (LoRA weights stay float32).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+LENGTH = 48
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    "today": {"generation_kwargs": {"min_new_tokens": LENGTH, "use_cache": True}},
+    "sampler": {"generation_kwargs": {"min_new_tokens": LENGTH}},
+    "sampler-beta0": {"generation_kwargs": {"min_new_tokens": LENGTH}, "beta": 0.0},
+    "sampler-beta0-bf16": {
+        "generation_kwargs": {"min_new_tokens": LENGTH},
+        "beta": 0.0,
+        "dtype": "bfloat16",
+        "bf16": True,
+    },
+}
+
+
+def run_variant(name: str, steps: int, root: Path) -> dict[str, Any]:
+    from trainers.grpo import METRICS_FILENAME, SUMMARY_FILENAME, load_grpo_config, train_grpo
+
+    run = load_grpo_config(
+        "grpo-embedded-0.5b-rm",
+        output_dir=str(root / name),
+        max_steps=steps,
+        max_completion_length=LENGTH,
+        save_steps=10_000,
+        watch_steps=0,
+        eval_limit=0,
+        rewards=[{"kind": "length", "mode": "ramp", "target_chars": 39}],
+        **VARIANTS[name],
+    )
+    started = time.monotonic()
+    train_grpo(run, log=lambda message: print(f"  [{name}] {message}", file=sys.stderr))
+    wall = time.monotonic() - started
+    summary = json.loads((run.output_path / SUMMARY_FILENAME).read_text(encoding="utf-8"))
+    history = [json.loads(line) for line in (run.output_path / METRICS_FILENAME).read_text().splitlines()]
+    logged = [entry for entry in history if "timing/step_s" in entry][1:]  # step 1 is the warm-up
+    keys = ("timing/step_s", "timing/generation_s", "timing/reward_s", "timing/other_s", "rollout/tokens_per_s")
+    means = {key.split("/")[-1]: round(statistics.fmean(e[key] for e in logged), 2) for key in keys if logged}
+    lengths = sorted({e.get("completions/mean_length") for e in history if "completions/mean_length" in e})
+    return {
+        "variant": name,
+        "settings": VARIANTS[name],
+        "rollouts": summary["rollouts"]["engine"],
+        "steps_measured": len(logged),
+        **means,
+        "completion_mean_lengths": lengths,
+        "wall_s": round(wall, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    names = [n.strip() for n in args.variants.split(",") if n.strip()]
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        parser.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        for name in names:
+            load_before = os.getloadavg()[0]
+            result = run_variant(name, args.steps, Path(folder))
+            result["load_before"] = round(load_before, 2)
+            result["load_after"] = round(os.getloadavg()[0], 2)
+            results.append(result)
+            print(json.dumps(result), flush=True)
+    base = next((r for r in results if r["variant"] == "today"), None)
+    print("\n| variant | rollouts | step s | generation s | reward s | rest s | tokens/s | vs today |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        ratio = f"{base['step_s'] / r['step_s']:.2f}x" if base and r.get("step_s") else "-"
+        print(
+            f"| {r['variant']} | {r['rollouts']} | {r.get('step_s')} | {r.get('generation_s')} | {r.get('reward_s')} "
+            f"| {r.get('other_s')} | {r.get('tokens_per_s')} | {ratio} |"
+        )
+    report = {"machine": platform.processor() or platform.machine(), "cores": os.cpu_count(), "results": results}
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
