@@ -97,22 +97,15 @@ def fired_triggers(points: Sequence[Point], triggers: WatchTriggers) -> list[dic
             f"{now.clipped:.0%} of greetings hit the token limit (limit {triggers.clipped:.0%})",
             clipped=now.clipped,
         )
-    if triggers.repetition is not None and now.repetition - base.repetition > triggers.repetition:
-        fire(
-            "repetition",
-            f"repeated 3-gram rate {now.repetition:.3f} against the base policy's {base.repetition:.3f} "
-            f"(limit +{triggers.repetition:.3f})",
-            base_repetition=base.repetition,
-            repetition=now.repetition,
-        )
-    if triggers.meta_text is not None and now.meta_text - base.meta_text > triggers.meta_text:
-        fire(
-            "meta_text",
-            f"{now.meta_text:.0%} of greetings carry meta text against the base policy's {base.meta_text:.0%} "
-            f"(limit +{triggers.meta_text:.0%})",
-            base_meta_text=base.meta_text,
-            meta_text=now.meta_text,
-        )
+    rises = (
+        ("repetition", "mean repeated 3-gram rate {:.3f}", "{:.3f}"),
+        ("meta_text", "meta text in {:.0%} of greetings", "{:.0%}"),
+    )
+    for name, shown, unit in rises:
+        limit, before, after = getattr(triggers, name), getattr(base, name), getattr(now, name)
+        if limit is not None and after - before > limit:
+            message = f"{shown.format(after)} against the base policy's {unit.format(before)}"
+            fire(name, f"{message} (limit +{unit.format(limit)})", **{f"base_{name}": before, name: after})
     delta = triggers.reward_without_quality
     trained = [p for p in points if p.train_reward is not None]
     if delta is not None and len(trained) >= 2 and trained[-1] is now and None not in (base.watch_lc, now.watch_lc):

@@ -28,6 +28,15 @@ NO_DATA_DIR_MESSAGE = (
 )
 
 
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=f"Data folder (default: ${DATA_DIR_ENV}, else the fetched cache).",
+)
+"""The ``--data-dir`` option of the commands that read a data folder."""
+
+
 @click.group(name="data")
 def data() -> None:
     """Fetch and check the greeting data set (the paper's dataset/ folder)."""
@@ -63,12 +72,7 @@ def fetch_command(dest: Path | None, base_url: str | None) -> None:
 
 
 @data.command(name="check")
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help=f"Data folder (default: ${DATA_DIR_ENV}, else the fetched cache).",
-)
+@data_dir_option
 @click.option(
     "--json",
     "json_path",
@@ -93,12 +97,7 @@ def check_command(data_dir: Path | None, json_path: Path | None) -> None:
 
 
 @data.command(name="verl-parquet")
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help=f"Data folder (default: ${DATA_DIR_ENV}, else the fetched cache).",
-)
+@data_dir_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write.")
 def verl_parquet_command(data_dir: Path | None, out: Path) -> None:
     """Write the GRPO prompts for verl with the bare request in each row (train.parquet, test.parquet)."""
