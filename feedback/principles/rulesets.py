@@ -40,8 +40,8 @@ def rules_from_items(items: Any) -> tuple[Rule, ...]:
     """Check a rule list from a role's JSON: ``[{"id", "text"}, ...]`` (plain strings get ids ``rule_1`` ...).
 
     Raises:
-        RuleSetError: Not a non-empty list, over :data:`MAX_RULES` rules, an empty or over-long text, or
-            duplicate ids.
+        RuleSetError: Not a non-empty list, over :data:`MAX_RULES` rules, an empty or over-long text, a text that
+            repeats an earlier rule's (a degenerate merge), or duplicate ids.
     """
     if not isinstance(items, list) or not items:
         raise RuleSetError("'rules' must be a non-empty list")
@@ -58,6 +58,9 @@ def rules_from_items(items: Any) -> tuple[Rule, ...]:
             raise RuleSetError(f"rules[{i}].text is empty")
         if len(text) > MAX_RULE_CHARS:
             raise RuleSetError(f"rules[{i}].text has {len(text)} characters: at most {MAX_RULE_CHARS}")
+        earlier = next((j for j, rule in enumerate(rules, start=1) if rule.text == text), None)
+        if earlier is not None:
+            raise RuleSetError(f"rules[{i}].text repeats rules[{earlier}]")
         rules.append(Rule(id=rule_id, text=text))
     ids = [rule.id for rule in rules]
     if len(set(ids)) != len(ids):
