@@ -4,7 +4,7 @@ HF ``generate`` keeps every row until the longest one ends and runs its general 
 stopping criteria, cache bookkeeping) each token. A greeting policy's group mostly stops after 15-30 tokens while
 one completion may run to the limit, so here a row that has written its end token is dropped from the batch and
 its KV cache (``DynamicCache.batch_select_indices``); the rest decode on. Sampling is TRL's: temperature, then
-top-k, then top-p, drawn with ``torch.multinomial``; ``min_new_tokens`` masks the end tokens until reached.
+top-k, then top-p, then one draw (:func:`draw`); ``min_new_tokens`` masks the end tokens until reached.
 
 The output is TRL's: each completion's token ids up to and including its first end token.
 """
@@ -29,6 +29,18 @@ def filtered_probabilities(logits: torch.Tensor, temperature: float, top_k: int 
         drop = cumulative - torch.softmax(ordered, dim=-1) > top_p  # keep the smallest set reaching top_p
         scores = scores.scatter(-1, order, ordered.masked_fill(drop, float("-inf")))
     return torch.softmax(scores, dim=-1)
+
+
+def draw(probs: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """One token per row from its probabilities, by inverse CDF (a uniform draw against the running sum).
+
+    The same distribution as ``torch.multinomial(probs, 1)``, at a fraction of its cost over a 150k vocabulary
+    (which draws one exponential variate per token).
+    """
+    cumulative = probs.double().cumsum(dim=-1)
+    u = torch.rand(probs.size(0), 1, generator=generator, dtype=torch.float64, device=probs.device)
+    picked = torch.searchsorted(cumulative, u * cumulative[:, -1:], right=True).squeeze(-1)
+    return picked.clamp(max=probs.size(-1) - 1)
 
 
 @torch.no_grad()
@@ -76,14 +88,14 @@ def sample_completions(
     cache = DynamicCache()
     rows = torch.arange(len(prompt_ids), device=device)  # which prompt each batch row is
     out: list[list[int]] = [[] for _ in prompt_ids]
-    logits = model(
-        input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache, logits_to_keep=1
-    ).logits[:, -1]
+    # every position's logits, then the last: the strided last-position view (logits_to_keep=1) is multiplied with
+    # a frozen head through a copy of the head per row, ~3 s for the 0.5B's 150k-token head; this costs ~0.3 s
+    logits = model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache).logits[:, -1]
     for step in range(max_new_tokens):
         if step < min_new_tokens:
             logits = logits.index_fill(-1, stops, float("-inf"))
         probs = filtered_probabilities(logits, temperature, top_k, top_p)
-        tokens = torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+        tokens = draw(probs, generator)
         for row, token in zip(rows.tolist(), tokens.tolist(), strict=True):
             out[row].append(token)
         ended = torch.isin(tokens, stops)
@@ -96,10 +108,6 @@ def sample_completions(
         mask = torch.cat([mask, mask.new_ones(mask.size(0), 1)], dim=-1)
         positions = positions[:, -1:] + 1
         logits = model(
-            input_ids=tokens.unsqueeze(-1),
-            attention_mask=mask,
-            position_ids=positions,
-            past_key_values=cache,
-            logits_to_keep=1,
+            input_ids=tokens.unsqueeze(-1), attention_mask=mask, position_ids=positions, past_key_values=cache
         ).logits[:, -1]
     return out

@@ -2,7 +2,7 @@
 
 Run (a quiet machine; the paper's data for the prompts):
     GREETBENCH_DATA_DIR=../shared/data/greetings python tests/benchmarks/bench_grpo_step.py [--steps 4]
-        [--variants today,sampler,sampler-beta0,sampler-beta0-bf16] [--out grpo_step.json]
+        [--variants today,sampler,sampler-beta0,sampler-beta0-bf16,hf-beta0-bf16] [--out grpo_step.json]
 Not a test: it measures, it does not assert.
 
 Every variant is ``grpo-embedded-0.5b-rm``'s settings (LoRA r=16 on every linear layer, 2 prompts x 4
@@ -17,7 +17,8 @@ Variants:
   default), float32, beta 0.001 (a reference forward with the adapters off every step);
 - ``sampler``: greetbench's batched sampler (:mod:`trainers.decoder`), otherwise as today;
 - ``sampler-beta0``: and beta 0 (no reference forward: TRL skips it);
-- ``sampler-beta0-bf16``: and the policy in bfloat16 with bf16 autocast (LoRA weights stay float32).
+- ``sampler-beta0-bf16``: and the policy in bfloat16 with bf16 autocast (LoRA weights stay float32);
+- ``hf-beta0-bf16``: the same with HF generate, to tell the sampler's share from the rest.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "sampler-beta0": {"generation_kwargs": {"min_new_tokens": LENGTH}, "beta": 0.0},
     "sampler-beta0-bf16": {
         "generation_kwargs": {"min_new_tokens": LENGTH},
+        "beta": 0.0,
+        "dtype": "bfloat16",
+        "bf16": True,
+    },
+    "hf-beta0-bf16": {
+        "generation_kwargs": {"min_new_tokens": LENGTH, "use_cache": True},
         "beta": 0.0,
         "dtype": "bfloat16",
         "bf16": True,
