@@ -25,8 +25,8 @@ def filtered_probabilities(logits: torch.Tensor, temperature: float, top_k: int 
         scores = scores.masked_fill(scores < kth, float("-inf"))
     if top_p < 1.0:
         ordered, order = torch.sort(scores, descending=True, dim=-1)
-        cumulative = torch.softmax(ordered, dim=-1).cumsum(dim=-1)
-        drop = cumulative - torch.softmax(ordered, dim=-1) > top_p  # keep the smallest set reaching top_p
+        sorted_probs = torch.softmax(ordered, dim=-1)
+        drop = sorted_probs.cumsum(dim=-1) - sorted_probs > top_p  # keep the smallest set reaching top_p
         scores = scores.scatter(-1, order, ordered.masked_fill(drop, float("-inf")))
     return torch.softmax(scores, dim=-1)
 
@@ -60,8 +60,7 @@ def sample_completions(
     """Sample one completion per prompt (see the module docstring).
 
     Args:
-        model: A causal LM taking ``past_key_values`` (a ``DynamicCache``), ``position_ids`` and
-            ``logits_to_keep``.
+        model: A causal LM taking ``past_key_values`` (a ``DynamicCache``) and ``position_ids``.
         prompt_ids: Each prompt's token ids (left-padded here).
         max_new_tokens: The most tokens a completion gets; one that reaches it ends without an end token.
         eos_token_ids: Tokens that end a completion.

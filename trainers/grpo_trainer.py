@@ -48,6 +48,7 @@ class GreetbenchGRPOTrainer(GRPOTrainer):
         (:class:`trainers.merged_policy.MergedPolicy`, refreshed before every rollout batch)."""
         super().__init__(*args, **kwargs)
         self.own_sampler = own_sampler
+        self._merged_policy: Any = None  # built on the first LoRA rollout
 
     def _generate_single_turn(
         self, prompt_ids: Any, images: Any, multimodal_fields: Any, num_generations: int, *args: Any, **kwargs: Any
@@ -65,7 +66,7 @@ class GreetbenchGRPOTrainer(GRPOTrainer):
             self.model_wrapped, self.accelerator, generation_kwargs=self.generation_kwargs
         ) as model:
             if hasattr(model, "get_base_model"):  # LoRA: decode a merged copy, at about twice the speed
-                if getattr(self, "_merged_policy", None) is None:
+                if self._merged_policy is None:
                     from trainers.merged_policy import MergedPolicy
 
                     self._merged_policy = MergedPolicy(model)

@@ -49,7 +49,9 @@ class LengthFit:
 
     def part(self, text: str) -> float:
         """The length part of a reward for ``text``."""
-        return self.intercept + self.slope * math.log1p(len(text.strip()))
+        from harness.judges.reward_model.threshold import log_length
+
+        return self.intercept + self.slope * log_length(text)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy."""
@@ -84,13 +86,19 @@ def fit_on_dev(
     path = (cache_dir or _cache_dir()) / f"{key}.json"
     if path.is_file():
         return LengthFit(**json.loads(path.read_text(encoding="utf-8")))
+    from harness.judges.reward_model.threshold import fit_length_model, log_length
+
     values = list(score(pairs))
-    kept = [(math.log1p(len(text.strip())), v) for (_, text), v in zip(pairs, values, strict=True) if _finite(v)]
-    x, y = [k for k, _ in kept], [v for _, v in kept]
-    if len(set(x)) < 2:
-        raise ValueError(f"length control needs scored dev rows of two lengths; {len(kept)} of {len(pairs)} scored")
-    slope, intercept = statistics.linear_regression(x, y)
+    kept = [(text, v) for (_, text), v in zip(pairs, values, strict=True) if v is not None and math.isfinite(v)]
+    try:  # the RM length head's own fit: least squares on log(1 + chars)
+        line = fit_length_model([v for _, v in kept], [text for text, _ in kept])
+    except ValueError:
+        raise ValueError(
+            f"length control needs scored dev rows of two lengths; {len(kept)} of {len(pairs)} scored"
+        ) from None
+    x, y = [log_length(text) for text, _ in kept], [v for _, v in kept]
     correlation = statistics.correlation(x, y) if len(set(y)) > 1 else None
+    intercept, slope = line["intercept"], line["slope"]
     fit = LengthFit(intercept, slope, len(kept), correlation, f"dev split, {len(kept)} of {len(pairs)} sampled rows")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(fit.to_dict()) + "\n", encoding="utf-8")
@@ -129,10 +137,6 @@ def prepare_length_control(rewards: Sequence[Any], data_dir: Path | None, log: C
             f"length control of {reward.__name__}: reward = raw - ({fit.intercept:.4f} + {fit.slope:.4f} "
             f"log(1 + chars)), fitted on {fit.source}; correlation with log length before control {shown}"
         )
-
-
-def _finite(value: float | None) -> bool:
-    return value is not None and math.isfinite(value)
 
 
 def _cache_dir() -> Path:
