@@ -22,6 +22,7 @@ def test_the_grpo_presets_are_there() -> None:
         "grpo-embedded-0.5b-rm",
         "grpo-embedded-0.5b-judge",
         "grpo-qwen2.5-7b-1xh100-lora",
+        "grpo-qwen2.5-7b-2xh100-vllm-server",
         "grpo-paper-4xa100",
     }
 
@@ -54,13 +55,16 @@ def test_every_grpo_preset_loads(name: str) -> None:
         assert (grpo.max_completion_length, run.model.use_peft, grpo.use_vllm) == (512, False, True)
         assert grpo.per_device_train_batch_size * 4 * grpo.gradient_accumulation_steps == 32 * 4  # on 4 GPUs
     else:
+        mode = "server" if "server" in name else "colocate"
         assert (run.model.dtype, run.grpo.bf16, run.grpo.use_vllm, run.grpo.vllm_mode) == (
             "bfloat16",
             True,
             True,
-            "colocate",
+            mode,
         )
         assert run.model.use_peft and run.grpo.generation_batch_size == 32 * 4
+        if mode == "server":  # the server is on this machine's loopback, never on every interface (TRL's default)
+            assert run.grpo.vllm_server_host == "127.0.0.1"
 
 
 def _write(tmp_path: Path, text: str) -> Path:
