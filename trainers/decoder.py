@@ -65,7 +65,8 @@ def sample_completions(
         max_new_tokens: The most tokens a completion gets; one that reaches it ends without an end token.
         eos_token_ids: Tokens that end a completion.
         pad_token_id: The padding token of the prompts.
-        temperature: Sampling temperature.
+        temperature: Sampling temperature; 0 decodes greedily (the most likely token; top-k, top-p and
+            ``generator`` are then unused).
         top_k: Keep the k most likely tokens (None or 0: all).
         top_p: Keep the smallest set of tokens whose probability reaches p (1.0: all).
         min_new_tokens: End tokens are masked until a completion has this many tokens.
@@ -93,8 +94,10 @@ def sample_completions(
     for step in range(max_new_tokens):
         if step < min_new_tokens:
             logits = logits.index_fill(-1, stops, float("-inf"))
-        probs = filtered_probabilities(logits, temperature, top_k, top_p)
-        tokens = draw(probs, generator)
+        if temperature == 0:
+            tokens = logits.argmax(-1)
+        else:
+            tokens = draw(filtered_probabilities(logits, temperature, top_k, top_p), generator)
         for row, token in zip(rows.tolist(), tokens.tolist(), strict=True):
             out[row].append(token)
         ended = torch.isin(tokens, stops)

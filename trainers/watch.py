@@ -109,42 +109,34 @@ def measure_greetings(texts: Sequence[str], clipped: Sequence[bool]) -> dict[str
 def generate_greetings(
     model: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int
 ) -> tuple[list[str], list[bool]]:
-    """Greedy completions of user prompts through the chat template (left-padded batch; model mode restored).
+    """Greedy completions of user prompts through the chat template, by greetbench's sampler (finished rows leave
+    the batch, so one long greeting does not make the others decode on); the model's mode is restored.
 
     Returns:
-        The greetings, and for each whether it was cut off at ``max_new_tokens`` (no end-of-turn or padding token
-        among its new tokens).
+        The greetings, and for each whether it was cut off at ``max_new_tokens`` (it ends without an end token).
     """
-    import torch
+    from trainers.decoder import sample_completions
 
     messages = [[{"role": "user", "content": prompt}] for prompt in prompts]
     texts = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-    side = tokenizer.padding_side
-    tokenizer.padding_side = "left"
-    try:
-        batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
-    finally:
-        tokenizer.padding_side = side
-    device = next(model.parameters()).device
+    ids = [tokenizer(text, add_special_tokens=False)["input_ids"] for text in texts]
+    eos = model.generation_config.eos_token_id
+    stops = {*(eos if isinstance(eos, list) else [eos]), tokenizer.eos_token_id} - {None}
     was_training = model.training
     model.eval()
     try:
-        with torch.no_grad():
-            output = model.generate(
-                input_ids=batch["input_ids"].to(device),
-                attention_mask=batch["attention_mask"].to(device),
-                max_new_tokens=max_new_tokens,
-                do_sample=False,
-                pad_token_id=tokenizer.pad_token_id,
-                use_cache=True,
-            )
+        completions = sample_completions(
+            model,
+            ids,
+            max_new_tokens=max_new_tokens,
+            eos_token_ids=sorted(stops),
+            pad_token_id=tokenizer.pad_token_id,
+            temperature=0,
+        )
     finally:
         model.train(was_training)
-    new_tokens = output[:, batch["input_ids"].shape[1] :]
-    eos = model.generation_config.eos_token_id
-    stops = {*(eos if isinstance(eos, list) else [eos]), tokenizer.eos_token_id, tokenizer.pad_token_id} - {None}
-    clipped = [not any(int(t) in stops for t in row) for row in new_tokens]
-    return tokenizer.batch_decode(new_tokens, skip_special_tokens=True), clipped
+    clipped = [not row or row[-1] not in stops for row in completions]
+    return tokenizer.batch_decode(completions, skip_special_tokens=True), clipped
 
 
 def call_reward(reward: Callable[..., Any], loop: Any | None = None, **kwargs: Any) -> list[float | None]:
@@ -213,7 +205,10 @@ def make_watch_callback(
                 return None
             started = time.monotonic()
             # Every process generates (a ZeRO-3 model generates only with all its shards); the first one scores.
-            texts, clipped = generate_greetings(model, tokenizer, [r.prompt for r in requests], max_new_tokens)
+            decoding = getattr(self.trainer, "decoding_model", None)  # a LoRA policy's merged copy, when trained so
+            texts, clipped = generate_greetings(
+                decoding(model) if decoding else model, tokenizer, [r.prompt for r in requests], max_new_tokens
+            )
             if not state.is_world_process_zero:
                 return None
             values: list[float | None] = []

@@ -39,6 +39,18 @@ def test_greedy_matches_hf_generate_row_by_row(policy) -> None:
         assert row == alone[: len(row)] and (row[-1] == stop or len(row) == 12)
 
 
+def test_temperature_zero_is_greedy_and_draws_nothing(policy) -> None:
+    model, tokenizer = policy
+    prompts = _prompts(tokenizer)
+    top1 = sample_completions(model, prompts, max_new_tokens=8, eos_token_ids=[0], pad_token_id=0, top_k=1)
+    generator = torch.Generator().manual_seed(3)
+    state = generator.get_state()
+    greedy = sample_completions(
+        model, prompts, max_new_tokens=8, eos_token_ids=[0], pad_token_id=0, temperature=0, generator=generator
+    )
+    assert greedy == top1 and torch.equal(generator.get_state(), state)
+
+
 def test_min_new_tokens_masks_the_end_and_max_new_tokens_bounds(policy) -> None:
     model, tokenizer = policy
     prompts = _prompts(tokenizer)
