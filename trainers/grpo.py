@@ -71,6 +71,16 @@ GRPO_RULE = (
 )
 
 
+LATE_CHECKED_CHOICES: dict[str, tuple[str, ...]] = {
+    "scale_rewards": ("group", "batch", "none"),
+    "loss_type": ("grpo", "dr_grpo", "dapo", "bnpo", "cispo", "sapo", "luspo", "vespo"),
+    "importance_sampling_level": ("token", "sequence"),
+    "vllm_mode": ("colocate", "server"),
+}
+"""GRPOConfig keys whose values TRL (1.16, per its help texts) checks only at the first step, after every model has
+loaded; checked here before anything loads."""
+
+
 @dataclass
 class GreetbenchGrpoArguments(ClosingEvalArguments):
     """The greetbench keys of a GRPO config (TRL's own keys live in ``GRPOConfig`` and ``ModelConfig``).
@@ -177,6 +187,9 @@ def check_grpo_config(source: str, args: GreetbenchGrpoArguments, grpo: Any, mod
         raise ConfigError(f"{source}: key 'model_name_or_path' is missing (a model id, a folder, tiny or embedded)")
     if not grpo.output_dir or grpo.output_dir == "trainer_output":
         raise ConfigError(f"{source}: key 'output_dir' is missing")
+    for key, choices in LATE_CHECKED_CHOICES.items():
+        if getattr(grpo, key) not in choices:
+            raise ConfigError(f"{source}: key {key!r} must be one of {', '.join(choices)}, got {getattr(grpo, key)!r}")
     rewards = parse_reward_specs(args.rewards, source)
     if grpo.reward_weights is not None:
         raise ConfigError(

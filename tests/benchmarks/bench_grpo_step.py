@@ -2,7 +2,7 @@
 
 Run (a quiet machine; the paper's data for the prompts):
     GREETBENCH_DATA_DIR=../shared/data/greetings python tests/benchmarks/bench_grpo_step.py [--steps 4]
-        [--variants today,sampler,sampler-beta0,sampler-beta0-bf16,hf-beta0-bf16] [--out grpo_step.json]
+        [--variants today,sampler,sampler-beta0,sampler-beta0-bf16,hf-beta0-bf16,new-defaults] [--out grpo_step.json]
 Not a test: it measures, it does not assert.
 
 Every variant is ``grpo-embedded-0.5b-rm``'s settings (LoRA r=16 on every linear layer, 2 prompts x 4
@@ -18,7 +18,9 @@ Variants:
 - ``sampler``: greetbench's batched sampler (:mod:`trainers.decoder`), otherwise as today;
 - ``sampler-beta0``: and beta 0 (no reference forward: TRL skips it);
 - ``sampler-beta0-bf16``: and the policy in bfloat16 with bf16 autocast (LoRA weights stay float32);
-- ``hf-beta0-bf16``: the same with HF generate, to tell the sampler's share from the rest.
+- ``hf-beta0-bf16``: the same with HF generate, to tell the sampler's share from the rest;
+- ``new-defaults``: the preset as it is now (the sampler, beta 0, bf16, and no gradient checkpointing, which
+  TRL's GRPOConfig turns on and the older variants keep).
 """
 
 from __future__ import annotations
@@ -39,22 +41,28 @@ sys.path.insert(0, str(REPO))
 
 LENGTH = 48
 
+TODAY: dict[str, Any] = {"dtype": "float32", "bf16": False, "beta": 0.001, "gradient_checkpointing": True}
+"""The preset's settings when issue 21 was filed (the preset itself now has the new defaults)."""
+
 VARIANTS: dict[str, dict[str, Any]] = {
-    "today": {"generation_kwargs": {"min_new_tokens": LENGTH, "use_cache": True}},
-    "sampler": {"generation_kwargs": {"min_new_tokens": LENGTH}},
-    "sampler-beta0": {"generation_kwargs": {"min_new_tokens": LENGTH}, "beta": 0.0},
+    "today": {**TODAY, "generation_kwargs": {"min_new_tokens": LENGTH, "use_cache": True}},
+    "sampler": {**TODAY, "generation_kwargs": {"min_new_tokens": LENGTH}},
+    "sampler-beta0": {**TODAY, "generation_kwargs": {"min_new_tokens": LENGTH}, "beta": 0.0},
     "sampler-beta0-bf16": {
+        **TODAY,
         "generation_kwargs": {"min_new_tokens": LENGTH},
         "beta": 0.0,
         "dtype": "bfloat16",
         "bf16": True,
     },
     "hf-beta0-bf16": {
+        **TODAY,
         "generation_kwargs": {"min_new_tokens": LENGTH, "use_cache": True},
         "beta": 0.0,
         "dtype": "bfloat16",
         "bf16": True,
     },
+    "new-defaults": {"generation_kwargs": {"min_new_tokens": LENGTH}},
 }
 
 

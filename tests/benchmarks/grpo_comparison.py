@@ -66,7 +66,7 @@ def evaluate(name: str, model: str, work: Path, max_tokens: int) -> Path:
     """The closing eval of one policy (``model``: a folder); returns its log folder."""
     logs = work / name / "comparison-logs"
     command = [
-        *("greetbench", "eval", "--model", "hf/local", "-M", f"model_path={model}"),
+        *("greetbench", "eval", "--model", f"hf/{BOARD}-{name}", "-M", f"model_path={model}"),
         *("--prompts", "grpo-test", "--limit", str(EVAL_PROMPTS), "--judges", EVAL_JUDGES),
         *("--judge", EVAL_JUDGE_MODEL, "--no-judge-reason", "--seed", "42", "--max-tokens", str(max_tokens)),
         *("--log-dir", str(logs)),
@@ -102,7 +102,8 @@ def main() -> None:
             if (args.work / name / filename).is_file():
                 shutil.copy2(args.work / name / filename, kept / filename)
         subprocess.run(
-            ["greetbench", "leaderboard", "add", "--root", str(args.out.parent), "--benchmark", BOARD, str(logs)],
+            ["greetbench", "leaderboard", "add", "--root", str(args.out.parent), "--benchmark", BOARD]
+            + [str(log) for log in sorted(logs.glob("*.eval"))],
             check=True,
         )
     subprocess.run(["greetbench", "leaderboard", "build", "--root", str(args.out.parent), "--benchmark", BOARD])

@@ -101,6 +101,8 @@ def _write(tmp_path: Path, text: str) -> Path:
             r"watch_triggers: unknown key 'lenght_drift' for WatchTriggers; did you mean 'length_drift'",
         ),
         ("rewards: [{kind: length}]\nwatch_triggers: {clipped: -1}\n", r"watch_triggers.clipped must be 0 or more"),
+        ("rewards: [{kind: length}]\nscale_rewards: std\n", r"key 'scale_rewards' must be one of group, batch, none"),
+        ("rewards: [{kind: length}]\nloss_type: drgrpo\n", r"key 'loss_type' must be one of grpo, dr_grpo, dapo"),
     ],
 )
 def test_misuse_fails_in_one_line_naming_the_key_and_the_file(tmp_path: Path, text: str, message: str) -> None:
