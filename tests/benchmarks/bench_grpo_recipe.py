@@ -22,19 +22,19 @@ length-controlled mean at the first and last point, and seconds a step.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+
+from grpo_variants import run_variants  # noqa: E402  (this folder, beside the script)
 
 VARIANTS: dict[str, dict[str, str]] = {
     "group": {"scale_rewards": "group", "loss_type": "dapo"},
@@ -100,24 +100,7 @@ def run_variant(name: str, steps: int, root: Path) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=8)
-    parser.add_argument("--variants", default=",".join(VARIANTS))
-    parser.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args()
-    names = [n.strip() for n in args.variants.split(",") if n.strip()]
-    unknown = [n for n in names if n not in VARIANTS]
-    if unknown:
-        parser.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
-    results = []
-    with tempfile.TemporaryDirectory() as folder:
-        for name in names:
-            load_before = os.getloadavg()[0]
-            result = run_variant(name, args.steps, Path(folder))
-            result["load_before"] = round(load_before, 2)
-            result["load_after"] = round(os.getloadavg()[0], 2)
-            results.append(result)
-            print(json.dumps(result), flush=True)
+    args, results = run_variants(__doc__.splitlines()[0], VARIANTS, 8, run_variant)
     columns = [
         "reward_first",
         "reward_last",
