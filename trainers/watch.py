@@ -107,32 +107,60 @@ def measure_greetings(texts: Sequence[str], clipped: Sequence[bool]) -> dict[str
 
 
 def generate_greetings(
-    model: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int
+    model: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int, own_sampler: bool = False
 ) -> tuple[list[str], list[bool]]:
-    """Greedy completions of user prompts through the chat template, by greetbench's sampler (finished rows leave
-    the batch, so one long greeting does not make the others decode on); the model's mode is restored.
+    """Greedy completions of user prompts through the chat template; the model's mode is restored.
+
+    Args:
+        own_sampler: Decode with greetbench's sampler (finished rows leave the batch, so one long greeting does not
+            make the others decode on), as the run's rollouts do; else HF generate (left-padded batch), which is
+            what several processes need (it keeps sharded models in step).
 
     Returns:
         The greetings, and for each whether it was cut off at ``max_new_tokens`` (it ends without an end token).
     """
+    import torch
+
     from trainers.decoder import sample_completions
 
     messages = [[{"role": "user", "content": prompt}] for prompt in prompts]
     texts = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-    ids = [tokenizer(text, add_special_tokens=False)["input_ids"] for text in texts]
     eos = model.generation_config.eos_token_id
     stops = {*(eos if isinstance(eos, list) else [eos]), tokenizer.eos_token_id} - {None}
     was_training = model.training
     model.eval()
     try:
-        completions = sample_completions(
-            model,
-            ids,
-            max_new_tokens=max_new_tokens,
-            eos_token_ids=sorted(stops),
-            pad_token_id=tokenizer.pad_token_id,
-            temperature=0,
-        )
+        if own_sampler:
+            completions = sample_completions(
+                model,
+                [tokenizer(text, add_special_tokens=False)["input_ids"] for text in texts],
+                max_new_tokens=max_new_tokens,
+                eos_token_ids=sorted(stops),
+                pad_token_id=tokenizer.pad_token_id,
+                temperature=0,
+            )
+        else:
+            side = tokenizer.padding_side
+            tokenizer.padding_side = "left"
+            try:
+                batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+            finally:
+                tokenizer.padding_side = side
+            device = next(model.parameters()).device
+            with torch.no_grad():
+                output = model.generate(
+                    input_ids=batch["input_ids"].to(device),
+                    attention_mask=batch["attention_mask"].to(device),
+                    max_new_tokens=max_new_tokens,
+                    do_sample=False,
+                    pad_token_id=tokenizer.pad_token_id,
+                    use_cache=True,
+                )
+            # a row ends at its first end token; what follows is padding
+            completions = []
+            for row in output[:, batch["input_ids"].shape[1] :].tolist():
+                end = next((i for i, t in enumerate(row) if t in stops), None)
+                completions.append(row if end is None else row[: end + 1])
     finally:
         model.train(was_training)
     clipped = [not row or row[-1] not in stops for row in completions]
@@ -205,9 +233,14 @@ def make_watch_callback(
                 return None
             started = time.monotonic()
             # Every process generates (a ZeRO-3 model generates only with all its shards); the first one scores.
-            decoding = getattr(self.trainer, "decoding_model", None)  # a LoRA policy's merged copy, when trained so
+            # the rollouts' engine: greetbench's sampler on the merged copy where the run uses it (one process)
+            own = bool(getattr(self.trainer, "own_sampler", False))
             texts, clipped = generate_greetings(
-                decoding(model) if decoding else model, tokenizer, [r.prompt for r in requests], max_new_tokens
+                self.trainer.decoding_model(model) if own else model,
+                tokenizer,
+                [r.prompt for r in requests],
+                max_new_tokens,
+                own_sampler=own,
             )
             if not state.is_world_process_zero:
                 return None

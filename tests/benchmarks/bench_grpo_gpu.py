@@ -78,11 +78,10 @@ def build_random_model(shape: dict[str, Any], dest: Path, tokenizer_path: str | 
     from harness.models.tiny import train_tiny_tokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_path) if tokenizer_path else train_tiny_tokenizer()
-    fields = dict(shape)
-    if tokenizer_path is None:
-        fields["vocab_size"] = len(tokenizer)
-    fields["vocab_size"] = max(fields.get("vocab_size", 0), len(tokenizer))
-    config = Qwen2Config(**fields, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+    vocab = max(shape.get("vocab_size", 0), len(tokenizer)) if tokenizer_path else len(tokenizer)
+    config = Qwen2Config(
+        **{**shape, "vocab_size": vocab}, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id
+    )
     dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
     default = torch.get_default_dtype()
     torch.set_default_dtype(dtype)  # initialise in the target dtype: a 7B in float32 is 30 GB

@@ -15,9 +15,8 @@ Every variant is ``grpo-embedded-0.5b-rm`` as the preset stands (its reward, cap
   normaliser).
 
 Reported for each: the training reward over the first and last quarter of the steps, the completion length (mean
-tokens) likewise, the clipped share, the mean grad norm, the mean |advantage| that a within-group spread of the
-logged size turns into (``reward_std`` over the std the recipe divides by), the watch judge's mean and its
-length-controlled mean at the first and last point, and seconds a step.
+tokens) likewise, the clipped share, the mean grad norm and reward std, the watch judge's mean (and its
+length-controlled mean) and characters at the first and last point, the triggers fired, and seconds a step.
 """
 
 from __future__ import annotations
@@ -69,7 +68,7 @@ def summarise(history: list[dict[str, Any]], points: list[dict[str, Any]]) -> di
         "watch_lc_last": points[-1].get("watch_lc") if points else None,
         "chars_first": points[0].get("chars") if points else None,
         "chars_last": points[-1].get("chars") if points else None,
-        "triggers": sorted({t["name"] for p in points for t in p.get("triggers") or []}),
+        "triggers": sorted({t["trigger"] for p in points for t in p.get("triggers") or []}),
     }
 
 

@@ -81,3 +81,16 @@ def test_async_rewards_share_one_loop_across_calls() -> None:
         assert call_reward(reward, None, prompts=["p"], completions=["c"]) == [1.0]
     assert loops[0] is loops[1] and loops[0].is_running()
     assert call_reward(lambda prompts, completions: [0.5], prompts=["p"], completions=["c"]) == [0.5]
+
+
+def test_both_decoders_write_the_same_greedy_greetings(tiny_policy_dir: Path) -> None:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from trainers.watch import generate_greetings
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_policy_dir).train()
+    tokenizer = AutoTokenizer.from_pretrained(tiny_policy_dir)
+    prompts = ["请只生成一条祝福语：生日", "请只生成一条祝福语：新年快乐的祝福"]
+    ours = generate_greetings(model, tokenizer, prompts, 6, own_sampler=True)
+    hf = generate_greetings(model, tokenizer, prompts, 6, own_sampler=False)
+    assert ours == hf and model.training  # same texts and cut-off flags; the mode is restored
